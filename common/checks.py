@@ -8,8 +8,9 @@ A checker never raises because of the learner's code: exceptions become verdicts
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch

@@ -1,7 +1,7 @@
 """Gradient checks: numerical gradients, and a NumPy layer compared with torch.autograd."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch

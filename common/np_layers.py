@@ -129,3 +129,77 @@ class MSE(Layer):
 
     def backward(self, dout=1.0):
         return 2.0 * self.diff * dout / self.diff.size
+
+
+class BatchNorm(Layer):
+    """Batch normalisation for (N, D) input: y = gamma * (x - mean) / sqrt(var + eps) + beta.
+
+    ``gamma`` and ``beta`` have shape (D,). With ``training = True`` the mean and variance
+    come from the batch, and the running statistics move towards them with ``momentum``
+    as in ``torch.nn.BatchNorm1d`` (the running variance uses the unbiased batch variance);
+    with ``training = False`` the running statistics are used instead.
+    """
+
+    def __init__(self, gamma: np.ndarray, beta: np.ndarray, momentum: float = 0.1, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.params = [gamma, beta]
+        self.grads = [np.zeros_like(gamma), np.zeros_like(beta)]
+        self.momentum, self.eps = momentum, eps
+        self.running_mean = np.zeros_like(gamma)
+        self.running_var = np.ones_like(gamma)
+        self.training = True
+
+    def forward(self, x):
+        gamma, beta = self.params
+        if self.training:
+            n = x.shape[0]
+            if n < 2:
+                raise ValueError("batch norm in training mode needs at least 2 rows per batch")
+            mean, var = x.mean(axis=0), x.var(axis=0)
+            m = self.momentum
+            self.running_mean = (1 - m) * self.running_mean + m * mean
+            self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
+        else:
+            mean, var = self.running_mean, self.running_var
+        self.inv_std = 1.0 / np.sqrt(var + self.eps)
+        self.xhat = (x - mean) * self.inv_std
+        return gamma * self.xhat + beta
+
+    def backward(self, dout):
+        gamma, _ = self.params
+        self.grads[0][...] = (dout * self.xhat).sum(axis=0)
+        self.grads[1][...] = dout.sum(axis=0)
+        dxhat = dout * gamma
+        if not self.training:  # the running statistics are constants
+            return dxhat * self.inv_std
+        # the batch mean and variance depend on every row: the two sums carry that dependence
+        n = dout.shape[0]
+        return self.inv_std / n * (n * dxhat - dxhat.sum(axis=0) - self.xhat * (dxhat * self.xhat).sum(axis=0))
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each element with probability ``p`` and scale the rest by 1 / (1 - p).
+
+    The scaling keeps the expected output equal to the input, so with ``training = False``
+    the layer is the identity. The mask is drawn from a generator seeded with ``seed``.
+    """
+
+    def __init__(self, p: float = 0.5, seed: int = 0) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        self.p = p
+        self.rng = np.random.default_rng(seed)
+        self.training = True
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            self.mask = None
+            return x
+        keep = self.rng.random(x.shape) >= self.p
+        scale = 1.0 / (1.0 - self.p) if self.p < 1.0 else 0.0
+        self.mask = (keep * scale).astype(x.dtype, copy=False)
+        return x * self.mask
+
+    def backward(self, dout):
+        return dout if self.mask is None else dout * self.mask

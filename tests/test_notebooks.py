@@ -1,0 +1,79 @@
+"""Notebook hygiene (COURSE.md §3 and §6) for every committed notebook under chapters/.
+
+Every notebook: valid, executed top to bottom (counts 1..N), no error outputs unless the cell
+is tagged raises-exception, no machine paths in outputs, under 3 MB. Lesson notebooks have
+outputs and a title with its Korean name; each chapter has exercises with stubs and a
+solutions.py.
+"""
+import json
+import re
+
+import pytest
+
+from conftest import CHAPTER_DIRS, CHAPTERS
+
+NOTEBOOKS = sorted(p for p in CHAPTERS.glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+PATH_LEAK = re.compile(r"(/root/|/home/[^/\s]+/|/tmp/|/Users/[^/\s]+/|[A-Z]:\\\\Users\\\\)")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def _source(cell):
+    return "".join(cell["source"])
+
+
+def _ids(paths):
+    return [p.relative_to(CHAPTERS).as_posix() for p in paths]
+
+
+def test_there_are_chapters():
+    assert len(CHAPTER_DIRS) >= 2 and NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_is_a_clean_fresh_run(path):
+    assert path.stat().st_size < 3 * 2**20, "over the 3 MB budget"
+    code = _code_cells(_load(path))
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), "restart the kernel and run all cells, then save"
+    for i, cell in enumerate(code, 1):
+        tags = cell.get("metadata", {}).get("tags", [])
+        for out in cell["outputs"]:
+            assert out["output_type"] != "error" or "raises-exception" in tags, f"cell {i}: {out.get('ename')}"
+            text = json.dumps(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
+            assert not PATH_LEAK.search(text), f"cell {i} prints a machine path"
+        assert not _source(cell).rstrip().endswith(";"), f"cell {i} hides its output with ';' (nbval ignores it)"
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_DIRS, ids=[p.name for p in CHAPTER_DIRS])
+def test_lesson_notebook_has_title_outputs_and_result(chapter):
+    nb = _load(chapter / f"{chapter.name}.ipynb")
+    title = _source(nb["cells"][0]).splitlines()[0]
+    assert title.startswith("# ") and HANGUL.search(title), "the title gives the Korean name too"
+    assert "<!-- runtime -->" in _source(nb["cells"][0]), "the measured runtime goes in the first cell"
+    outputs = "".join(json.dumps(c["outputs"]) for c in _code_cells(nb))
+    assert "[result] " in outputs, "the headline result is printed with report_result"
+    assert sum(bool(c["outputs"]) for c in _code_cells(nb)) >= len(_code_cells(nb)) // 2
+    assert "image/png" in outputs, "a chapter shows at least one figure"
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_DIRS, ids=[p.name for p in CHAPTER_DIRS])
+def test_exercises_ship_as_stubs_that_report_not_implemented(chapter):
+    assert (chapter / "solutions.py").is_file()
+    cells = _code_cells(_load(chapter / "exercises.ipynb"))
+    stubs = [c for c in cells if "exercise" in c.get("metadata", {}).get("tags", [])]
+    checks = [c for c in cells if _source(c).startswith("# NBVAL_CHECK_OUTPUT") and "checks.check_" in _source(c)]
+    assert 4 <= len(stubs) <= 6 and len(checks) == len(stubs)
+    for stub in stubs:
+        assert "raise NotImplementedError" in _source(stub)
+    for check in checks:
+        shown = json.dumps(check["outputs"], ensure_ascii=False)
+        assert "❌" in shown and "not implemented yet" in shown
