@@ -102,6 +102,22 @@ def make_toy_2d(kind: str = "moons", n: int = 400, noise: float = 0.1, seed: int
     return X.astype(np.float32), y.astype(np.int64)
 
 
+# --------------------------------------------------------------------------- text
+def load_names(seed: int = 0, val_size: int = 500):
+    """The 5,163 distinct US first names (1990 Census) shipped in the ``names`` package, lower-cased.
+
+    Shuffled with ``seed``; returns ``train, val`` lists of strings (``val_size`` names held out).
+    """
+    names = _require("names")
+    folder = Path(names.__file__).parent
+    unique = set()
+    for file in ("dist.male.first", "dist.female.first"):
+        with open(folder / file, encoding="utf-8") as f:
+            unique.update(line.split()[0].lower() for line in f if line.strip())
+    shuffled = [str(n) for n in np.random.default_rng(seed).permutation(sorted(unique))]
+    return shuffled[val_size:], shuffled[:val_size]
+
+
 # --------------------------------------------------------------------------- character vocabularies
 class CharVocab:
     """Maps characters to integer ids and back.  Ids 0, 1, 2 are the specials ``PAD``, ``SOS``, ``EOS``."""

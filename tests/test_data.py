@@ -92,3 +92,11 @@ def test_make_loader_is_seeded():
     first = [b[1].tolist() for b in data.make_loader(X, y, batch_size=4, seed=7)]
     again = [b[1].tolist() for b in data.make_loader(X, y, batch_size=4, seed=7)]
     assert first == again and sorted(sum(first, [])) == list(range(10))
+
+
+def test_names_are_real_distinct_and_split():
+    train, val = data.load_names(seed=0)
+    assert len(train) + len(val) == 5163 and len(val) == 500
+    assert not set(train) & set(val)
+    assert "aaron" in train + val and all(n.isalpha() and n.islower() for n in train)
+    assert val == data.load_names(seed=0)[1]
