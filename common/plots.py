@@ -10,6 +10,9 @@ def use_course_style() -> None:
 
     The font ships inside the ``koreanize-matplotlib`` package, so Korean labels such as
     "퍼셉트론" render offline on every operating system instead of as empty boxes.
+    DejaVu Sans stays the first font (it has the minus sign and the math symbols that log-axis
+    ticks need); matplotlib falls back to NanumGothic glyph by glyph for Hangul. Keep Hangul
+    out of ``$...$`` math labels: math text uses the first font only.
     """
     try:
         import koreanize_matplotlib  # noqa: F401  (registers NanumGothic and selects it)
@@ -26,7 +29,7 @@ def use_course_style() -> None:
             "grid.alpha": 0.3,
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "axes.unicode_minus": False,  # NanumGothic has no U+2212 minus sign
+            "font.family": ["DejaVu Sans", "NanumGothic"],
         }
     )
 

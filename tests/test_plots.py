@@ -7,15 +7,16 @@ import numpy as np
 from common import plots
 
 
-def test_hangul_labels_render_without_missing_glyphs():
+def test_hangul_labels_render_without_missing_glyphs(caplog):
     plots.use_course_style()
     fig, ax = plt.subplots()
     ax.set_title("퍼셉트론과 활성화 함수")
-    ax.plot([-1, 0, 1], [1, 0, -1], label="경사 하강법")
+    ax.semilogy([-1, 0, 1], [1e-3, 1, 1e3], label="경사 하강법")  # log ticks use math text and minus signs
     ax.legend()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
         fig.canvas.draw()
+    assert not [r for r in caplog.records if "glyph" in r.getMessage()]  # math text logs missing glyphs
     assert "NanumGothic" in plt.rcParams["font.family"]
     plt.close(fig)
 
