@@ -1,0 +1,262 @@
+"""Chapter 00 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
+import ast
+import importlib.util
+import inspect
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from common.checkers import ch00
+from conftest import CHAPTERS
+
+spec = importlib.util.spec_from_file_location("ch00_solutions", CHAPTERS / "00_tensors_autograd" / "solutions.py")
+solutions = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(solutions)
+
+NAMES = ["to_tensor_images", "autograd_gradient", "tanh_backward", "train_step", "TwoLayerNet", "batch_sizes"]
+
+
+def check(name, fn):
+    return getattr(ch00, f"check_{name}")(fn)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_passes(name):
+    result = check(name, getattr(solutions, name))
+    assert result.passed, str(result)
+    assert str(result).startswith(f"✅ {name}")
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError("write your code here")
+
+
+class _StubNet(nn.Module):
+    def __init__(self, n_in, n_hidden, n_out):
+        super().__init__()
+        raise NotImplementedError("create the layers")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stub_is_reported_as_not_implemented(name):
+    result = check(name, _StubNet if name == "TwoLayerNet" else _stub)
+    assert not result.passed and "not implemented yet" in str(result)
+
+
+# --------------------------------------------------------------------------- plausible wrong answers
+def _images_float64(images):
+    return torch.from_numpy(images / 255.0).unsqueeze(1)  # NumPy division gives float64
+
+
+def _images_unscaled(images):
+    return torch.from_numpy(images).float().unsqueeze(1)
+
+
+def _images_channels_last(images):
+    return torch.from_numpy(images).float().unsqueeze(-1) / 255
+
+
+def _images_no_channel(images):
+    return torch.from_numpy(images).float() / 255
+
+
+def _images_numpy(images):
+    return (images.astype(np.float32) / 255)[:, None]
+
+
+def _grad_hard_coded(f, x):
+    return 2 * x  # right only for sum(x**2)
+
+
+def _grad_returns_value(f, x):
+    x = x.clone().requires_grad_(True)
+    return f(x)
+
+
+def _grad_finite_differences(f, x):
+    eps, grad = 1e-2, torch.zeros_like(x)
+    flat, gflat = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat.numel()):
+        e = torch.zeros_like(flat)
+        e[i] = eps
+        gflat[i] = (f((flat + e).reshape(x.shape)) - f(x)) / eps  # one-sided: error of order eps
+    return grad
+
+
+def _grad_forgets_return(f, x):
+    x = x.clone().requires_grad_(True)
+    f(x).backward()
+
+
+def _tanh_ignores_upstream(x, grad_out):
+    return 1 - np.tanh(x) ** 2
+
+
+def _tanh_uses_input_as_output(x, grad_out):
+    return grad_out * (1 - np.asarray(x) ** 2)
+
+
+def _tanh_sigmoid_rule(x, grad_out):
+    t = np.tanh(x)
+    return grad_out * t * (1 - t)
+
+
+def _step_without_zero_grad(model, optimizer, loss_fn, x, y):
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def _step_without_step(model, optimizer, loss_fn, x, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    return loss.item()
+
+
+def _step_returns_tensor(model, optimizer, loss_fn, x, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def _step_returns_loss_after_update(model, optimizer, loss_fn, x, y):
+    optimizer.zero_grad()
+    loss_fn(model(x), y).backward()
+    optimizer.step()
+    with torch.no_grad():
+        return loss_fn(model(x), y).item()
+
+
+def _step_backward_twice(model, optimizer, loss_fn, x, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward(retain_graph=True)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+class _NetWithoutReLU(nn.Module):
+    def __init__(self, n_in, n_hidden, n_out):
+        super().__init__()
+        self.hidden, self.out = nn.Linear(n_in, n_hidden), nn.Linear(n_hidden, n_out)
+
+    def forward(self, x):
+        return self.out(self.hidden(x))
+
+
+class _NetReLUAtTheEnd(_NetWithoutReLU):
+    def forward(self, x):
+        return torch.relu(self.out(torch.relu(self.hidden(x))))
+
+
+class _NetForgetsSuperInit(nn.Module):
+    def __init__(self, n_in, n_hidden, n_out):
+        self.hidden, self.out = nn.Linear(n_in, n_hidden), nn.Linear(n_hidden, n_out)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.hidden(x)))
+
+
+class _NetSwappedSizes(_NetWithoutReLU):
+    def __init__(self, n_in, n_hidden, n_out):
+        nn.Module.__init__(self)
+        self.hidden, self.out = nn.Linear(n_in, n_out), nn.Linear(n_out, n_hidden)
+
+
+class _NetWithExtraLayer(_NetWithoutReLU):
+    def __init__(self, n_in, n_hidden, n_out):
+        super().__init__(n_in, n_hidden, n_out)
+        self.extra = nn.Linear(n_hidden, n_hidden)
+
+
+class _NotAModule:
+    def __init__(self, n_in, n_hidden, n_out):
+        self.hidden, self.out = nn.Linear(n_in, n_hidden), nn.Linear(n_hidden, n_out)
+
+
+def _batches_floor(n_samples, batch_size, drop_last=False):
+    return [batch_size] * (n_samples // batch_size)  # always drops the last partial batch
+
+
+def _batches_off_by_one(n_samples, batch_size, drop_last=False):
+    n = n_samples // batch_size + 1  # one batch too many when batch_size divides n_samples
+    return [batch_size] * (n - 1) + [n_samples - batch_size * (n - 1)]
+
+
+def _batches_ignores_drop_last(n_samples, batch_size, drop_last=False):
+    return [min(batch_size, n_samples - i) for i in range(0, n_samples, batch_size)]
+
+
+def _batches_count_only(n_samples, batch_size, drop_last=False):
+    return -(-n_samples // batch_size)
+
+
+WRONG = [
+    ("to_tensor_images", _images_float64, "wrong dtype"),
+    ("to_tensor_images", _images_unscaled, "dividing by 255"),
+    ("to_tensor_images", _images_channels_last, "channels-last"),
+    ("to_tensor_images", _images_no_channel, "wrong shape"),
+    ("to_tensor_images", _images_numpy, "expected a torch.Tensor"),
+    ("autograd_gradient", _grad_hard_coded, "wrong value"),
+    ("autograd_gradient", _grad_returns_value, "wrong shape"),
+    ("autograd_gradient", _grad_finite_differences, "wrong value"),
+    ("autograd_gradient", _grad_forgets_return, "forget `return`"),
+    ("tanh_backward", _tanh_ignores_upstream, "wrong value"),
+    ("tanh_backward", _tanh_uses_input_as_output, "wrong value"),
+    ("tanh_backward", _tanh_sigmoid_rule, "wrong value"),
+    ("train_step", _step_without_zero_grad, "zero_grad"),
+    ("train_step", _step_without_step, "optimizer.step()"),
+    ("train_step", _step_returns_tensor, "loss.item()"),
+    ("train_step", _step_returns_loss_after_update, "before the update"),
+    ("train_step", _step_backward_twice, "wrong parameters"),
+    ("TwoLayerNet", _NetWithoutReLU, "relu"),
+    ("TwoLayerNet", _NetReLUAtTheEnd, "no activation after"),
+    ("TwoLayerNet", _NetForgetsSuperInit, "raised AttributeError"),
+    ("TwoLayerNet", _NetSwappedSizes, "should be Linear"),
+    ("TwoLayerNet", _NetWithExtraLayer, "parameters"),
+    ("TwoLayerNet", _NotAModule, "subclass nn.Module"),
+    ("batch_sizes", _batches_floor, "batches"),
+    ("batch_sizes", _batches_off_by_one, "expected 3 batches"),
+    ("batch_sizes", _batches_ignores_drop_last, "drop_last=True"),
+    ("batch_sizes", _batches_count_only, "list of ints"),
+]
+
+
+@pytest.mark.parametrize("name, fn, words", WRONG, ids=[fn.__name__.strip("_") for _, fn, _ in WRONG])
+def test_wrong_answer_is_rejected(name, fn, words):
+    result = check(name, fn)
+    assert not result.passed, f"{fn.__name__} should fail, got: {result}"
+    assert words in str(result), str(result)
+
+
+# --------------------------------------------------------------------------- the exercise notebook's contract
+def _stub_signatures():
+    """{name: "arguments"} of each function or class (its __init__) defined in an exercise cell."""
+    nb = nbformat.read(CHAPTERS / "00_tensors_autograd" / "exercises.ipynb", as_version=4)
+    signatures = {}
+    for cell in nb.cells:
+        if "exercise" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        for node in ast.parse(cell.source).body:
+            fn = node
+            if isinstance(node, ast.ClassDef):
+                fn = next(n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+            signatures[node.name] = ast.unparse(fn.args)
+    return signatures
+
+
+def test_every_stub_has_a_solution_with_the_same_signature():
+    stubs = _stub_signatures()
+    assert sorted(stubs) == sorted(NAMES)
+    for name, args in stubs.items():
+        obj = getattr(solutions, name)
+        target = obj.__init__ if inspect.isclass(obj) else obj
+        assert str(inspect.signature(target))[1:-1] == args, name
