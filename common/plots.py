@@ -83,15 +83,20 @@ def image_grid(images: np.ndarray, ncols: int = 10, border: int = 1, fill: float
 
 
 def show_images(images, labels=None, ncols: int = 10, ax=None, title: str | None = None):
-    """Show (N, H, W) or (N, 1, H, W) grey images in a grid; ``labels`` (N,) become the title of each row."""
+    """Show (N, H, W) or (N, 1, H, W) grey images in a grid; ``labels`` (N,) go in each tile's top-left corner."""
     images = np.asarray(images)
-    ax = ax or plt.subplots(figsize=(ncols * 0.6, -(-len(images) // ncols) * 0.6 + 0.4))[1]
+    if images.ndim == 4:
+        images = images[:, 0]
+    n, h, w = images.shape
+    nrows = -(-n // ncols)
+    ax = ax or plt.subplots(figsize=(ncols * 0.6, nrows * 0.6 + 0.4))[1]
     ax.imshow(image_grid(images, ncols), cmap="gray_r", vmin=0, vmax=1)
     ax.set_axis_off()
     if labels is not None:
-        rows = [" ".join(str(v) for v in labels[i : i + ncols]) for i in range(0, len(labels), ncols)]
-        ax.set_title((title + "\n" if title else "") + "\n".join(rows), fontsize=9, family="monospace")
-    elif title:
+        for i, label in enumerate(labels):
+            r, c = divmod(i, ncols)
+            ax.text(1.5 + c * (w + 1), 1.5 + r * (h + 1), str(label), ha="left", va="top", fontsize=9, color="tab:red")
+    if title:
         ax.set_title(title)
     return ax
 

@@ -54,8 +54,8 @@ def timer():
         t.end = time.perf_counter()
 
 
-def report_result(name: str, value: float, fmt: str = "{:.4g}") -> str:
-    """Print a headline result as ``[result] name: value``.
+def report_result(name: str, value, fmt: str = "{:.4g}") -> str:
+    """Print a headline result as ``[result] name: value``, with ``value`` formatted by ``fmt``.
 
     ``tools/report.py`` collects these lines from the executed notebooks to build the
     chapter table in README.md, so every number there comes from a real run.

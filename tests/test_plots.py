@@ -41,5 +41,5 @@ def test_figure_helpers_draw():
     plots.plot_history({"loss": [3, 2, 1], "val_loss": [3, 2.5, 2]}, ax=axes[1])
     plots.show_images(np.random.rand(4, 28, 28), labels=[1, 2, 3, 4], ncols=2, ax=axes[2])
     plots.plot_confusion_matrix(np.eye(3, dtype=int), ax=axes[3])
-    assert len(axes[1].get_lines()) == 2 and axes[2].get_title().startswith("1 2")
+    assert len(axes[1].get_lines()) == 2 and [t.get_text() for t in axes[2].texts] == ["1", "2", "3", "4"]
     plt.close(fig)
