@@ -203,3 +203,37 @@ class Dropout(Layer):
 
     def backward(self, dout):
         return dout if self.mask is None else dout * self.mask
+
+
+class LeakyReLU(Layer):
+    """Elementwise x if x > 0 else alpha * x; the gradient is 1 or ``alpha`` (``alpha`` at x = 0, as in torch)."""
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.slope = np.where(x > 0, 1.0, self.alpha).astype(np.result_type(x, np.float32), copy=False)
+        return x * self.slope
+
+    def backward(self, dout):
+        return dout * self.slope
+
+
+class GELU(Layer):
+    """Exact GELU x * Phi(x), Phi the standard normal CDF (torch's default, ``approximate="none"``).
+
+    Its derivative is Phi(x) + x * phi(x), phi the standard normal density. NumPy has no
+    ``erf``, so this uses SciPy's vectorised one (SciPy is installed with scikit-learn).
+    """
+
+    def forward(self, x):
+        from scipy.special import erf
+
+        self.x = x
+        self.cdf = 0.5 * (1.0 + erf(x / np.sqrt(2.0)))
+        return x * self.cdf
+
+    def backward(self, dout):
+        pdf = np.exp(-0.5 * self.x**2) / np.sqrt(2.0 * np.pi)
+        return dout * (self.cdf + self.x * pdf)
