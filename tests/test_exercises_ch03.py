@@ -1,0 +1,233 @@
+"""Chapter 03 exercises: the reference solutions pass, plausible wrong answers are rejected with a
+useful message, and the solutions agree with PyTorch (autograd, torch.optim, nn.CrossEntropyLoss)."""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from common.checkers import ch03
+from common.gradcheck import rel_error
+
+SOLUTIONS = Path(__file__).resolve().parent.parent / "chapters" / "03_gradient_descent" / "solutions.py"
+_spec = importlib.util.spec_from_file_location("ch03_solutions", SOLUTIONS)
+sol = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sol)
+
+NAMES = ["mse_and_grad", "max_stable_lr", "nesterov_step", "adamw_step", "cross_entropy"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_passes(name):
+    result = getattr(ch03, f"check_{name}")(getattr(sol, name))
+    assert result.passed, str(result)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stub_is_reported_as_not_implemented(name):
+    def stub(*args, **kwargs):
+        raise NotImplementedError("write me")
+
+    result = getattr(ch03, f"check_{name}")(stub)
+    assert not result.passed and "not implemented" in result.message
+
+
+# --------------------------------------------------------------------------- plausible wrong answers
+
+
+def mse_without_factor_2(X, y, w, b):
+    r = X @ w + b - y
+    return np.mean(r**2), X.T @ r / len(y), np.sum(r) / len(y)
+
+
+def mse_summed(X, y, w, b):
+    r = X @ w + b - y
+    return np.sum(r**2), 2 * X.T @ r, 2 * np.sum(r)
+
+
+def mse_without_bias(X, y, w, b):
+    r = X @ w - y
+    return np.mean(r**2), 2 / len(y) * X.T @ r, 2 / len(y) * np.sum(r)
+
+
+def mse_returns_loss_only(X, y, w, b):
+    return np.mean((X @ w + b - y) ** 2)
+
+
+def lr_one_over_lambda(X):
+    return 1.0 / np.linalg.eigvalsh(2 / len(X) * X.T @ X).max()
+
+
+def lr_without_2_over_n(X):
+    return 2.0 / np.linalg.eigvalsh(X.T @ X).max()
+
+
+def lr_from_lambda_min(X):
+    return 2.0 / np.linalg.eigvalsh(2 / len(X) * X.T @ X).min()
+
+
+def lr_from_largest_diagonal(X):
+    return 2.0 / np.max(np.diag(2 / len(X) * X.T @ X))
+
+
+def nesterov_plain_momentum(theta, grad, v, lr, momentum=0.9):
+    v = momentum * v + grad
+    return theta - lr * v, v
+
+
+def nesterov_lookahead_with_old_v(theta, grad, v, lr, momentum=0.9):
+    new_v = momentum * v + grad
+    return theta - lr * (grad + momentum * v), new_v
+
+
+def nesterov_sutskever_velocity(theta, grad, v, lr, momentum=0.9):
+    v = momentum * v - lr * grad  # a valid formulation, but not torch's: v is stored scaled by -lr
+    return theta + momentum * v - lr * grad, v
+
+
+def adamw_no_bias_correction(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    theta = theta * (1 - lr * weight_decay)
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    return theta - lr * m / (np.sqrt(v) + eps), m, v
+
+
+def adamw_as_l2(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    grad = grad + weight_decay * theta  # torch.optim.Adam's weight decay, not AdamW's
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    return theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
+
+
+def adamw_decay_after_step(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    theta = theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return theta * (1 - lr * weight_decay), m, v
+
+
+def adamw_t_off_by_one(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    return sol.adamw_step(theta, grad, m, v, t + 1, lr, beta1, beta2, eps, weight_decay)
+
+
+def ce_unstable(logits, labels, label_smoothing=0.0):
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    n, c = logits.shape
+    target = np.full((n, c), label_smoothing / c)
+    target[np.arange(n), labels] += 1 - label_smoothing
+    return -np.mean(np.sum(target * np.log(p), axis=1))
+
+
+def ce_summed(logits, labels, label_smoothing=0.0):
+    return len(labels) * sol.cross_entropy(logits, labels, label_smoothing)
+
+
+def ce_smoothing_over_other_classes(logits, labels, label_smoothing=0.0):
+    n, c = logits.shape
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    target = np.full((n, c), label_smoothing / (c - 1))
+    target[np.arange(n), labels] = 1 - label_smoothing
+    return -np.mean(np.sum(target * log_p, axis=1))
+
+
+def ce_ignores_smoothing(logits, labels, label_smoothing=0.0):
+    return sol.cross_entropy(logits, labels)
+
+
+def raises_value_error(*args, **kwargs):
+    raise ValueError("shapes do not match")
+
+
+WRONG = [
+    ("mse_and_grad", mse_without_factor_2, "`dw`"),
+    ("mse_and_grad", mse_summed, "`loss`"),
+    ("mse_and_grad", mse_without_bias, "`loss`"),
+    ("mse_and_grad", mse_returns_loss_only, "tuple of 3"),
+    ("max_stable_lr", lr_one_over_lambda, "wrong value"),
+    ("max_stable_lr", lr_without_2_over_n, "wrong value"),
+    ("max_stable_lr", lr_from_lambda_min, "wrong value"),
+    ("max_stable_lr", lr_from_largest_diagonal, "wrong value"),
+    ("nesterov_step", nesterov_plain_momentum, "`theta`"),
+    ("nesterov_step", nesterov_lookahead_with_old_v, "`theta`"),
+    ("nesterov_step", nesterov_sutskever_velocity, "`v`"),
+    ("adamw_step", adamw_no_bias_correction, "first step"),
+    ("adamw_step", adamw_as_l2, "`theta`"),
+    ("adamw_step", adamw_decay_after_step, "weight_decay 0.5"),
+    ("adamw_step", adamw_t_off_by_one, "first step"),
+    ("cross_entropy", ce_unstable, "huge logits"),
+    ("cross_entropy", ce_summed, "wrong value"),
+    ("cross_entropy", ce_smoothing_over_other_classes, "label_smoothing"),
+    ("cross_entropy", ce_ignores_smoothing, "label_smoothing"),
+    ("cross_entropy", raises_value_error, "raised ValueError"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, word", WRONG, ids=[w.__name__ for _, w, _ in WRONG])
+def test_wrong_answer_is_rejected(name, wrong, word):
+    with np.errstate(all="ignore"):
+        result = getattr(ch03, f"check_{name}")(wrong)
+    assert not result.passed, f"{wrong.__name__} was accepted"
+    assert word in result.message, result.message
+
+
+# --------------------------------------------------------------------------- the solutions agree with PyTorch
+
+
+@pytest.mark.parametrize("n, d", [(1, 1), (1, 4), (7, 3), (40, 9)])
+def test_mse_and_grad_matches_autograd(n, d):
+    rng = np.random.default_rng(n * 100 + d)
+    X, y, w, b = rng.normal(size=(n, d)), rng.normal(size=n), rng.normal(size=d), float(rng.normal())
+    loss, dw, db = sol.mse_and_grad(X, y, w, b)
+    wt, bt = torch.tensor(w, requires_grad=True), torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    loss_t = torch.nn.functional.mse_loss(torch.tensor(X) @ wt + bt, torch.tensor(y))
+    loss_t.backward()
+    assert rel_error(loss, loss_t.item()) < 1e-12
+    assert rel_error(dw, wt.grad.numpy()) < 1e-12 and rel_error(db, bt.grad.item()) < 1e-12
+
+
+@pytest.mark.parametrize("n, d", [(50, 2), (3, 6), (20, 1)])
+def test_max_stable_lr_matches_torch_hessian(n, d):
+    X = np.random.default_rng(d).normal(size=(n, d))
+    Xt, zeros = torch.tensor(X), torch.zeros(d, dtype=torch.float64)
+    hessian = torch.autograd.functional.hessian(lambda w: ((Xt @ w) ** 2).mean(), zeros)  # the same for any y
+    assert rel_error(sol.max_stable_lr(X), 2 / torch.linalg.eigvalsh(hessian).max().item()) < 1e-10
+
+
+def _torch_path(optimizer_cls, grads, theta0, **hp):
+    p = torch.tensor(theta0, requires_grad=True)
+    opt = optimizer_cls([p], **hp)
+    path = []
+    for g in grads:
+        p.grad = torch.tensor(g)
+        opt.step()
+        path.append(p.detach().numpy().copy())
+    return np.array(path)
+
+
+@pytest.mark.parametrize("shape", [(1,), (5,), (3, 4)])
+@pytest.mark.parametrize("optimizer", ["nesterov", "adamw"])
+def test_steps_match_torch_optim(optimizer, shape):
+    rng = np.random.default_rng(len(shape))
+    theta0, grads = rng.normal(size=shape), rng.normal(size=(20, *shape))
+    theta, m, v, path = theta0.copy(), np.zeros(shape), np.zeros(shape), []
+    for t, g in enumerate(grads, start=1):
+        if optimizer == "nesterov":
+            theta, v = sol.nesterov_step(theta, g, v, lr=0.05, momentum=0.8)
+        else:
+            theta, m, v = sol.adamw_step(theta, g, m, v, t, lr=0.05, beta1=0.8, beta2=0.99, eps=1e-6, weight_decay=0.3)
+        path.append(theta)
+    if optimizer == "nesterov":
+        expected = _torch_path(torch.optim.SGD, grads, theta0, lr=0.05, momentum=0.8, nesterov=True)
+    else:
+        expected = _torch_path(torch.optim.AdamW, grads, theta0, lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.3)
+    assert rel_error(np.array(path), expected) < 1e-12
+
+
+@pytest.mark.parametrize("n, c, smoothing, scale", [(1, 1, 0.0, 1), (1, 5, 0.2, 1), (8, 3, 0.0, 1), (6, 10, 0.1, 1000)])
+def test_cross_entropy_matches_torch(n, c, smoothing, scale):
+    rng = np.random.default_rng(n + c)
+    logits, labels = scale * rng.normal(size=(n, c)), rng.integers(0, c, n)
+    expected = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels), label_smoothing=smoothing)
+    assert rel_error(sol.cross_entropy(logits, labels, smoothing), expected.item()) < 1e-12
