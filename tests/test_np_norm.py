@@ -49,7 +49,8 @@ def test_batchnorm_running_stats_match_torch(shape, momentum):
         ref(torch.tensor(x))
     assert rel_error(bn.running_mean, ref.running_mean.numpy()) < 1e-12
     assert rel_error(bn.running_var, ref.running_var.numpy()) < 1e-12  # unbiased variance, as torch
-    bn.training, _ = False, ref.eval()
+    bn.training = False
+    ref.eval()
     x = batch(shape, seed=99)
     with torch.no_grad():
         ref.weight.copy_(torch.tensor(bn.params[0]))
