@@ -98,6 +98,28 @@ def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: 
     return None
 
 
+def named_parts(*names: str) -> Callable:
+    """A ``compare`` for functions that return a tuple: a difference is reported by the part's name.
+
+    ``check_function(fn, ref, cases, compare=named_parts("dx", "dW", "db"))`` says e.g.
+    "wrong value of the dW at index (0, 1)" instead of "result[1]".
+    """
+
+    def compare(expected, got) -> str | None:
+        if got is None:
+            return f"the result is None: did you forget `return`? Expected a tuple ({', '.join(names)})"
+        if not isinstance(got, (tuple, list)) or len(got) != len(names):
+            kind = f"a {len(got)}-item {type(got).__name__}" if isinstance(got, (tuple, list)) else type(got).__name__
+            return f"expected a tuple ({', '.join(names)}), got {kind}"
+        for name, e, g in zip(names, expected, got):
+            problem = compare_values(e, g, what=name)
+            if problem:
+                return problem
+        return None
+
+    return compare
+
+
 def check_function(
     fn: Callable,
     reference: Callable,

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from common.checks import CheckResult, case, check_function, compare_values
+from common.checks import CheckResult, case, check_function, compare_values, named_parts
 
 CASES = [case("zeros", np.zeros(3)), case("random 2x3", np.random.default_rng(0).standard_normal((2, 3)))]
 
@@ -64,3 +64,11 @@ def test_compare_values_accepts_matching_nested_values():
 def test_custom_compare_is_used():
     result = check_function(lambda x: x, lambda x: x, CASES, compare=lambda e, g: "always wrong")
     assert not result and "always wrong (case: zeros)" in result.message
+
+
+def test_named_parts_names_the_wrong_part():
+    compare = named_parts("dx", "dW")
+    assert compare((np.ones(2), np.zeros(2)), (np.ones(2), np.zeros(2))) is None
+    assert "wrong value of the dW" in compare((np.ones(2), np.zeros(2)), (np.ones(2), np.ones(2)))
+    assert "forget `return`" in compare((1, 2), None)
+    assert "got a 3-item tuple" in compare((1, 2), (1, 2, 3))

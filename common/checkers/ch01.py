@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.checks import CheckResult, case, check_function, compare_values
+from common.checks import CheckResult, case, check_function, named_parts
 from common.data import LOGIC_INPUTS
 from common.np_layers import sigmoid
 
@@ -20,24 +20,6 @@ _HAND_PICKED = {  # weights (w, b) of the three gates, as in the lesson
 
 def _rng(seed: int = 1) -> np.random.Generator:
     return np.random.default_rng(seed)
-
-
-def _named_parts(*names: str):
-    """A ``compare`` for functions returning a tuple: reports a difference by the part's name."""
-
-    def compare(expected, got) -> str | None:
-        if got is None:
-            return f"the result is None: did you forget `return`? Expected a tuple ({', '.join(names)})"
-        if not isinstance(got, (tuple, list)) or len(got) != len(names):
-            kind = f"a {len(got)}-item {type(got).__name__}" if isinstance(got, (tuple, list)) else type(got).__name__
-            return f"expected a tuple ({', '.join(names)}), got {kind}"
-        for name, e, g in zip(names, expected, got):
-            problem = compare_values(e, g, what=name)
-            if problem:
-                return problem
-        return None
-
-    return compare
 
 
 # --------------------------------------------------------------------------- references
@@ -96,7 +78,7 @@ def check_perceptron_update(fn) -> CheckResult:
         case("3 random inputs, learning rate 0.5", rng.standard_normal(3), 0.4, rng.standard_normal(3), 0, 0.5),
     ]
     return check_function(fn, _perceptron_update, cases, name="perceptron_update",
-                          compare=_named_parts("updated w", "updated b"))
+                          compare=named_parts("updated w", "updated b"))
 
 
 def check_xor_from_gates(fn) -> CheckResult:
@@ -149,4 +131,4 @@ def check_affine_backward(fn) -> CheckResult:
         case(label, rng.standard_normal((n, d)), rng.standard_normal((d, m)), rng.standard_normal((n, m)))
         for label, (n, d, m) in shapes.items()
     ]
-    return check_function(fn, _affine_backward, cases, name="affine_backward", compare=_named_parts("dx", "dW", "db"))
+    return check_function(fn, _affine_backward, cases, name="affine_backward", compare=named_parts("dx", "dW", "db"))

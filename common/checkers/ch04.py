@@ -8,29 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.checks import CheckResult, call_safely, case, check_function, compare_values
+from common.checks import CheckResult, call_safely, case, check_function, named_parts
 
 
 def _rng(seed: int = 4) -> np.random.Generator:
     return np.random.default_rng(seed)
-
-
-def _named_parts(*names: str):
-    """A ``compare`` for functions returning a tuple: reports a difference by the part's name."""
-
-    def compare(expected, got) -> str | None:
-        if got is None:
-            return "the result is None: did you forget `return`?"
-        if not isinstance(got, (tuple, list)) or len(got) != len(names):
-            kind = f"a {len(got)}-item {type(got).__name__}" if isinstance(got, (tuple, list)) else type(got).__name__
-            return f"expected a tuple ({', '.join(names)}), got {kind}"
-        for name, e, g in zip(names, expected, got):
-            problem = compare_values(e, g, what=name)
-            if problem:
-                return problem
-        return None
-
-    return compare
 
 
 # --------------------------------------------------------------------------- references
@@ -104,7 +86,7 @@ def check_batchnorm_forward(fn) -> CheckResult:
         case("momentum=0.5, eps=1e-3, shape (5, 7)", *args(5, 7), momentum=0.5, eps=1e-3),
     ]
     return check_function(fn, _batchnorm_forward, cases, name="batchnorm_forward",
-                          compare=_named_parts("y", "new_running_mean", "new_running_var"))
+                          compare=named_parts("y", "new_running_mean", "new_running_var"))
 
 
 def check_batchnorm_backward(fn) -> CheckResult:
@@ -121,7 +103,7 @@ def check_batchnorm_backward(fn) -> CheckResult:
         case("shape (5, 7) with eps=1e-3", *args(5, 7), eps=1e-3),
     ]
     return check_function(fn, _batchnorm_backward, cases, name="batchnorm_backward",
-                          compare=_named_parts("dx", "dgamma", "dbeta"))
+                          compare=named_parts("dx", "dgamma", "dbeta"))
 
 
 def _dropout_problem(fn) -> str | None:
@@ -196,7 +178,7 @@ def check_l2_regularize(fn) -> CheckResult:
         case("weight_decay=0 changes nothing", 2.0, weights, grads, 0.0),
         case("a large weight decay of 3.0", 0.0, [-2.0 * weights[0]], grads[:1], 3.0),
     ]
-    return check_function(fn, _l2_regularize, cases, name="l2_regularize", compare=_named_parts("loss", "grads"))
+    return check_function(fn, _l2_regularize, cases, name="l2_regularize", compare=named_parts("loss", "grads"))
 
 
 def check_early_stopping(fn) -> CheckResult:
@@ -211,5 +193,5 @@ def check_early_stopping(fn) -> CheckResult:
         case("min_delta=0.01: tiny improvements do not count", [1.0, 0.995, 0.99, 0.98, 0.97], 3, 0.01),
     ]
     return check_function(fn, _early_stopping, cases, name="early_stopping",
-                          compare=_named_parts("stop_epoch", "best_epoch"))
+                          compare=named_parts("stop_epoch", "best_epoch"))
 
