@@ -67,7 +67,8 @@ def plot_decision_boundary(predict, X: np.ndarray, y: np.ndarray, ax=None, resol
 def image_grid(images: np.ndarray, ncols: int = 10, border: int = 1, fill: float = 1.0) -> np.ndarray:
     """Tile (N, H, W) images into one (rows*(H+b)+b, ncols*(W+b)+b) array with a ``border``-px frame.
 
-    The frame keeps neighbouring small digits from merging into stripes.
+    The frame (value ``fill``) keeps neighbouring small digits from merging into stripes; tiles
+    after the last image are blank (the images' minimum).
     """
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[1] == 1:
@@ -75,7 +76,8 @@ def image_grid(images: np.ndarray, ncols: int = 10, border: int = 1, fill: float
     n, h, w = images.shape
     nrows = -(-n // ncols)
     out = np.full((nrows * (h + border) + border, ncols * (w + border) + border), fill, dtype=np.float32)
-    for i, img in enumerate(images):
+    blank = np.full((h, w), images.min() if n else 0.0)
+    for i, img in enumerate(list(images) + [blank] * (nrows * ncols - n)):  # unused tiles stay blank
         r, c = divmod(i, ncols)
         top, left = border + r * (h + border), border + c * (w + border)
         out[top : top + h, left : left + w] = img

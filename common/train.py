@@ -71,6 +71,7 @@ def fit(
     restore_best: bool = True,
     log_dir: str | Path | None = None,
     grad_clip: float | None = None,
+    scheduler=None,
     progress: bool = True,
 ) -> dict[str, list[float]]:
     """Train ``model`` for up to ``epochs`` epochs and return its history.
@@ -84,6 +85,7 @@ def fit(
     * ``restore_best``: load the best weights back into ``model`` at the end.
     * ``log_dir``: write scalars for TensorBoard there.
     * ``grad_clip``: clip the gradient norm to this value before each step.
+    * ``scheduler``: a ``torch.optim.lr_scheduler`` stepped after every batch (e.g. ``OneCycleLR``).
 
     Returns ``{"loss": [...], "metric": [...], "val_loss": [...], "val_metric": [...],
     "seconds": [...], "best_epoch": [k]}`` (epochs counted from 1; keys without data omitted).
@@ -111,6 +113,8 @@ def fit(
             if grad_clip is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             n = len(y)
             total += n
             loss_sum += loss.item() * n

@@ -26,6 +26,7 @@ def test_image_grid_has_a_border_between_tiles():
     assert grid.shape == (2 * 5 + 1, 3 * 4 + 1)
     assert (grid[:, 0] == 1).all() and (grid[5, :] == 1).all()  # frame and the line between rows
     assert (grid[1:5, 1:4] == 0).all()
+    assert (grid[6:10, 9:12] == 0).all()  # the sixth tile has no image: blank, not the frame colour
 
 
 def test_confusion_matrix_counts_pairs():

@@ -61,3 +61,11 @@ def test_fit_writes_tensorboard_scalars(tmp_path):
     assert {"loss", "metric", "val_loss", "val_metric"} <= set(events.Tags()["scalars"])
     assert [e.step for e in events.Scalars("val_loss")] == [1, 2, 3]
     assert np.isfinite([e.value for e in events.Scalars("loss")]).all()
+
+
+def test_scheduler_is_stepped_after_every_batch():
+    model, train, _ = _setup()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    fit(model, train, optimizer, nn.functional.cross_entropy, epochs=2, scheduler=scheduler, progress=False)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.5 ** (2 * len(train)))
