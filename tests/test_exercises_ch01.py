@@ -1,55 +1,19 @@
 """Chapter 01 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
-import importlib.util
 
 import numpy as np
 import pytest
 
 from common.checkers import ch01
 from common.np_layers import sigmoid
-from conftest import CHAPTERS
+from conftest import CHAPTERS, load_solutions
 
-spec = importlib.util.spec_from_file_location("ch01_solutions", CHAPTERS / "01_perceptron" / "solutions.py")
-solutions = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(solutions)
+solutions = load_solutions(CHAPTERS / "01_perceptron")
 
 NAMES = ["gate", "perceptron_update", "xor_from_gates", "sigmoid_grad", "mlp_forward", "affine_backward"]
 
 
 def check(name, fn):
     return getattr(ch01, f"check_{name}")(fn)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_solution_passes(name):
-    result = check(name, getattr(solutions, name))
-    assert result.passed, str(result)
-    assert str(result).startswith(f"✅ {name}")
-
-
-def _stub(*args, **kwargs):
-    raise NotImplementedError("write your code here")
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_stub_is_reported_as_not_implemented(name):
-    result = check(name, _stub)
-    assert not result.passed and "not implemented yet" in str(result)
-
-
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize(
-    "bad, word",
-    [
-        (lambda *args: None, "forget `return`"),
-        (lambda *args: 1 / 0, "ZeroDivisionError"),
-        (lambda *args: "text", "got"),
-        (None, "TypeError"),
-    ],
-    ids=["returns-none", "raises", "returns-text", "not-a-function"],
-)
-def test_checkers_survive_broken_code(name, bad, word):
-    result = check(name, bad)
-    assert not result.passed and word in result.message, str(result)
 
 
 # --------------------------------------------------------------------------- plausible wrong answers

@@ -1,54 +1,18 @@
 """Chapter 04 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
-import importlib.util
 
 import numpy as np
 import pytest
 
 from common.checkers import ch04
-from conftest import CHAPTERS
+from conftest import CHAPTERS, load_solutions
 
-spec = importlib.util.spec_from_file_location("ch04_solutions", CHAPTERS / "04_training_deep_nets" / "solutions.py")
-solutions = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(solutions)
+solutions = load_solutions(CHAPTERS / "04_training_deep_nets")
 
 NAMES = ["init_scale", "batchnorm_forward", "batchnorm_backward", "dropout", "l2_regularize", "early_stopping"]
 
 
 def check(name, fn):
     return getattr(ch04, f"check_{name}")(fn)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_solution_passes(name):
-    result = check(name, getattr(solutions, name))
-    assert result.passed, str(result)
-    assert str(result).startswith(f"✅ {name}")
-
-
-def _stub(*args, **kwargs):
-    raise NotImplementedError("write your code here")
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_stub_is_reported_as_not_implemented(name):
-    result = check(name, _stub)
-    assert not result.passed and "not implemented yet" in str(result)
-
-
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize(
-    "bad, word",
-    [
-        (lambda *args, **kwargs: None, "forget `return`"),
-        (lambda *args, **kwargs: 1 / 0, "ZeroDivisionError"),
-        (lambda *args, **kwargs: "text", "got"),
-        (None, "TypeError"),
-    ],
-    ids=["returns-none", "raises", "returns-text", "not-a-function"],
-)
-def test_checkers_survive_broken_code(name, bad, word):
-    result = check(name, bad)
-    assert not result.passed and word in result.message, str(result)
 
 
 # --------------------------------------------------------------------------- plausible wrong answers

@@ -1,7 +1,4 @@
 """Chapter 06 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
-import ast
-import importlib.util
-import inspect
 
 import numpy as np
 import pytest
@@ -9,12 +6,10 @@ import torch
 import torch.nn.functional as F
 
 from common.checkers import ch06
-from conftest import CHAPTERS
+from conftest import CHAPTERS, load_solutions
 
 CHAPTER = CHAPTERS / "06_rnn_lstm"
-spec = importlib.util.spec_from_file_location("ch06_solutions", CHAPTER / "solutions.py")
-solutions = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(solutions)
+solutions = load_solutions(CHAPTER)
 
 NAMES = ["rnn_step", "rnn_step_backward", "clip_grads_by_norm", "lstm_step", "softmax_with_temperature", "masked_nll"]
 
@@ -23,31 +18,8 @@ def check(name, fn):
     return getattr(ch06, f"check_{name}")(fn)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_solution_passes(name):
-    result = check(name, getattr(solutions, name))
-    assert result.passed, str(result)
-    assert str(result).startswith(f"✅ {name}")
-
-
-def _stub(*args, **kwargs):
-    raise NotImplementedError("write your code here")
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_stub_is_reported_as_not_implemented(name):
-    result = check(name, _stub)
-    assert not result.passed and "not implemented yet" in str(result)
-
-
 def _raises(*args, **kwargs):
     return args[99]
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_a_crash_in_the_learners_code_becomes_a_verdict(name):
-    result = check(name, _raises)
-    assert not result.passed and "raised IndexError" in str(result)
 
 
 # --------------------------------------------------------------------------- plausible wrong answers
@@ -244,18 +216,6 @@ def test_clipping_in_place_is_accepted():
 
 
 # --------------------------------------------------------------------------- the exercise notebook's contract
-def test_every_stub_has_a_solution_with_the_same_signature():
-    import nbformat
-
-    nb = nbformat.read(CHAPTER / "exercises.ipynb", as_version=4)
-    defs = {}
-    for cell in nb.cells:
-        if "exercise" in cell.get("metadata", {}).get("tags", []):
-            for node in ast.parse(cell.source).body:
-                defs[node.name] = ast.unparse(node.args)
-    assert sorted(defs) == sorted(NAMES)
-    for name, args in defs.items():
-        assert str(inspect.signature(getattr(solutions, name)))[1:-1] == args, name
 
 
 def test_solutions_agree_with_the_course_layers():
