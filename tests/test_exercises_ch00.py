@@ -10,8 +10,6 @@ from conftest import CHAPTERS, load_solutions
 
 solutions = load_solutions(CHAPTERS / "00_tensors_autograd")
 
-NAMES = ["to_tensor_images", "autograd_gradient", "tanh_backward", "train_step", "TwoLayerNet", "batch_sizes"]
-
 
 def check(name, fn):
     return getattr(ch00, f"check_{name}")(fn)

@@ -9,8 +9,6 @@ from conftest import CHAPTERS, load_solutions
 
 solutions = load_solutions(CHAPTERS / "01_perceptron")
 
-NAMES = ["gate", "perceptron_update", "xor_from_gates", "sigmoid_grad", "mlp_forward", "affine_backward"]
-
 
 def check(name, fn):
     return getattr(ch01, f"check_{name}")(fn)

@@ -10,8 +10,6 @@ from conftest import CHAPTERS, load_solutions
 
 solutions = load_solutions(CHAPTERS / "02_activations")
 
-NAMES = ["sigmoid_grad", "stable_softmax", "leaky_relu_with_grad", "softmax_cross_entropy", "dead_unit_fraction"]
-
 
 def check(name, fn):
     with warnings.catch_warnings():

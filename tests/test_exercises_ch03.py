@@ -11,8 +11,6 @@ from conftest import CHAPTERS, load_solutions
 
 sol = load_solutions(CHAPTERS / "03_gradient_descent")
 
-NAMES = ["mse_and_grad", "max_stable_lr", "nesterov_step", "adamw_step", "cross_entropy"]
-
 
 # --------------------------------------------------------------------------- plausible wrong answers
 

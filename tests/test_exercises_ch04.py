@@ -8,8 +8,6 @@ from conftest import CHAPTERS, load_solutions
 
 solutions = load_solutions(CHAPTERS / "04_training_deep_nets")
 
-NAMES = ["init_scale", "batchnorm_forward", "batchnorm_backward", "dropout", "l2_regularize", "early_stopping"]
-
 
 def check(name, fn):
     return getattr(ch04, f"check_{name}")(fn)

@@ -8,8 +8,6 @@ from conftest import CHAPTERS, load_solutions
 
 sol = load_solutions(CHAPTERS / "05_cnn")
 
-NAMES = ["conv_output_size", "corr2d", "sobel_magnitude", "im2col_single", "conv2d_forward", "maxpool_backward"]
-
 
 def _sobel_x_only(image):
     kx = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])

@@ -11,8 +11,6 @@ from conftest import CHAPTERS, load_solutions
 CHAPTER = CHAPTERS / "06_rnn_lstm"
 solutions = load_solutions(CHAPTER)
 
-NAMES = ["rnn_step", "rnn_step_backward", "clip_grads_by_norm", "lstm_step", "softmax_with_temperature", "masked_nll"]
-
 
 def check(name, fn):
     return getattr(ch06, f"check_{name}")(fn)
