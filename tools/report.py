@@ -71,16 +71,26 @@ def table(results: dict) -> str:
         if Path(rel).name.startswith("exercises"):
             continue
         number = Path(rel).parent.name.split("_")[0]
-        headline = "; ".join(f"{k}: {v}" for k, v in r["results"].items()) or "—"
+        headline = "; ".join(f"{k}: {v}" for k, v in r["results"].items()).replace("|", "\\|") or "—"
         rows.append(f"| {number} | [{r['title']}]({rel}) | {r['seconds']:.0f} s | {r['peak_mb']} MB | {headline} |")
     return "\n".join(rows)
+
+
+def write_readme_table(results: dict) -> None:
+    text = README.read_text(encoding="utf-8")
+    block = f"<!-- chapter-table -->\n{table(results)}\n<!-- /chapter-table -->"
+    README.write_text(TABLE.sub(lambda _: block, text), encoding="utf-8")  # a function: no escapes in the table
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--table-only", action="store_true", help="rebuild the README table from results.json")
     args = parser.parse_args()
+    if args.table_only:
+        write_readme_table(json.loads(RESULTS.read_text(encoding="utf-8")))
+        return 0
     if args.one:
         print(json.dumps(execute(args.one)))
         return 0
@@ -103,10 +113,7 @@ def main() -> int:
             results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
             results[rel] = record
             RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-            text = README.read_text(encoding="utf-8")
-            README.write_text(
-                TABLE.sub(f"<!-- chapter-table -->\n{table(results)}\n<!-- /chapter-table -->", text), encoding="utf-8"
-            )
+            write_readme_table(results)
     return 1 if failed else 0
 
 

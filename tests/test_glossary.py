@@ -1,0 +1,22 @@
+"""GLOSSARY.md maps every term both ways: its two tables hold exactly the same pairs."""
+import re
+
+from conftest import ROOT
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _table(text, heading):
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip().strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    return [tuple(cell.strip() for cell in row) for row in rows[1:]]  # skip the header row
+
+
+def test_glossary_tables_agree_both_ways():
+    text = (ROOT / "GLOSSARY.md").read_text(encoding="utf-8")
+    english = _table(text, "## English → 한국어")
+    korean = _table(text, "## 한국어 → English")
+    assert len(english) >= 100
+    assert sorted((en, ko, ch) for en, ko, ch in english) == sorted((en, ko, ch) for ko, en, ch in korean)
+    assert all(HANGUL.search(ko) for _, ko, _ in english)
+    assert len({en.lower() for en, _, _ in english}) == len(english), "a term is listed twice"
