@@ -120,6 +120,17 @@ def named_parts(*names: str) -> Callable:
     return compare
 
 
+def _hint(mistakes, c: Case, got, rtol: float, atol: float) -> str:
+    """The hint of the first classic mistake whose answer equals the learner's, or ""."""
+    for wrong, hint in mistakes:
+        try:
+            if compare_values(wrong(*copy.deepcopy(c.args), **copy.deepcopy(c.kwargs)), got, rtol, atol) is None:
+                return f". Hint: {hint}"
+        except Exception:  # a hint is a bonus: it never crashes the checker
+            continue
+    return ""
+
+
 def check_function(
     fn: Callable,
     reference: Callable,
@@ -128,11 +139,14 @@ def check_function(
     rtol: float = 1e-5,
     atol: float = 1e-7,
     compare: Callable | None = None,
+    mistakes=(),
 ) -> CheckResult:
     """Compare ``fn`` with ``reference`` on every case; stop at the first difference.
 
     ``compare(expected, got)`` may replace :func:`compare_values`; it returns None when the
     answer is right, or a sentence saying what is wrong.
+    ``mistakes`` holds ``(wrong_reference, hint)`` pairs for classic errors: when a wrong answer
+    equals ``wrong_reference(*case.args)``, the hint is added to the verdict.
     """
     name = name or getattr(fn, "__name__", "your function")
     for c in cases:
@@ -143,7 +157,7 @@ def check_function(
         if problem is None:
             problem = compare(expected, got) if compare else compare_values(expected, got, rtol, atol)
             if problem:
-                problem = f"{problem} (case: {c.label})"
+                problem = f"{problem} (case: {c.label}){_hint(mistakes, c, got, rtol, atol)}"
         if problem:
             return CheckResult(name, False, problem)
     return CheckResult(name, True, f"correct on all {len(cases)} cases")

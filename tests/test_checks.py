@@ -72,3 +72,11 @@ def test_named_parts_names_the_wrong_part():
     assert "wrong value of the dW" in compare((np.ones(2), np.zeros(2)), (np.ones(2), np.ones(2)))
     assert "forget `return`" in compare((1, 2), None)
     assert "got a 3-item tuple" in compare((1, 2), (1, 2, 3))
+
+
+def test_a_classic_mistake_gets_its_hint():
+    mistakes = [(lambda x: np.tanh(x), "multiply by 2"), (lambda x: 1 / 0, "never shown: raises")]
+    result = check_function(lambda x: np.tanh(x), reference, CASES, mistakes=mistakes)
+    assert not result and result.message.endswith(". Hint: multiply by 2")
+    result = check_function(lambda x: np.tanh(x) * 3, reference, CASES, mistakes=mistakes)
+    assert not result and "Hint" not in result.message

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common.checks import CheckResult, call_safely, case, check_function, compare_values
+from common.checks import CheckResult, case, check_function, compare_values
 
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 SOBEL_Y = SOBEL_X.T
@@ -18,26 +18,6 @@ SOBEL_Y = SOBEL_X.T
 
 def _t(a) -> torch.Tensor:
     return torch.as_tensor(np.ascontiguousarray(a, dtype=np.float64))
-
-
-def _check(fn, reference, cases, name, mistakes=(), compare=None) -> CheckResult:
-    """``check_function`` case by case; on a wrong answer, name the classic mistake it matches.
-
-    ``mistakes`` holds ``(wrong_reference, hint)`` pairs: when the learner's answer equals
-    ``wrong_reference(*case.args)``, the hint is added to the verdict.
-    """
-    for c in cases:
-        result = check_function(fn, reference, [c], name, compare=compare)
-        if result.passed:
-            continue
-        got, problem = call_safely(fn, c)
-        if problem is None and compare_values(reference(*c.args), got) is not None:  # a wrong value, not a type
-            for wrong, hint in mistakes:
-                if compare_values(wrong(*c.args), got) is None:
-                    result.message += f". Hint: {hint}"
-                    break
-        return result
-    return CheckResult(name, True, f"correct on all {len(cases)} cases")
 
 
 # --------------------------------------------------------------------------- 1. output size
@@ -68,7 +48,7 @@ def check_conv_output_size(fn) -> CheckResult:
         (lambda s, k, st, p: (s + p - k) // st + 1, "padding adds `pad` pixels on both sides"),
         (lambda s, k, st, p: (s + 2 * p - k) // st, "count the first position too: + 1"),
     ]
-    return _check(fn, _output_size, cases, "conv_output_size", mistakes, compare=_compare_int)
+    return check_function(fn, _output_size, cases, "conv_output_size", compare=_compare_int, mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- 2. cross-correlation
@@ -93,7 +73,7 @@ def check_corr2d(fn) -> CheckResult:
     ]
     mistakes = [(_flipped, "you flipped the kernel: that is the mathematical convolution; deep-learning "
                            "layers slide the kernel as it is (cross-correlation)")]
-    return _check(fn, _corr2d, cases, "corr2d", mistakes)
+    return check_function(fn, _corr2d, cases, "corr2d", mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- 3. Sobel edges
@@ -120,7 +100,7 @@ def check_sobel_magnitude(fn) -> CheckResult:
          "the magnitude is sqrt(gx**2 + gy**2), not |gx| + |gy|"),
         (lambda im: _sobel(im)[1:-1, 1:-1], "pad the image with one row/column of zeros so the output keeps its size"),
     ]
-    return _check(fn, _sobel, cases, "sobel_magnitude", mistakes)
+    return check_function(fn, _sobel, cases, "sobel_magnitude", mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- 4. im2col for one image
@@ -146,7 +126,7 @@ def check_im2col_single(fn) -> CheckResult:
         case("stride 3 with padding 2", rng.standard_normal((1, 5, 5)), 3, 3, 3, 2),
     ]
     mistakes = [(_im2col_channels_last, "order each row channel first: (channel, row, column), like W.reshape(F, -1)")]
-    return _check(fn, _im2col_single, cases, "im2col_single", mistakes)
+    return check_function(fn, _im2col_single, cases, "im2col_single", mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- 5. batched convolution
@@ -181,7 +161,7 @@ def check_conv2d_forward(fn) -> CheckResult:
                             "then transpose to (N, F, OH, OW)"),
         (lambda x, W, b, s, p: _conv2d(x, W[:, :, ::-1, ::-1], b, s, p), "do not flip the kernel"),
     ]
-    return _check(fn, _conv2d, cases, "conv2d_forward", mistakes)
+    return check_function(fn, _conv2d, cases, "conv2d_forward", mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- 6. max-pool backward
@@ -215,4 +195,4 @@ def check_maxpool_backward(fn) -> CheckResult:
         c("non-square 2x6 input", (1, 1, 2, 6), 2),
     ]
     mistakes = [(_avgpool_backward, "that is average pooling's gradient: send all of dout to the maximum only")]
-    return _check(fn, _maxpool_backward, cases, "maxpool_backward", mistakes)
+    return check_function(fn, _maxpool_backward, cases, "maxpool_backward", mistakes=mistakes)

@@ -17,30 +17,6 @@ from torch import nn
 from common.checks import NOT_IMPLEMENTED, CheckResult, call_safely, case, check_function, compare_values
 
 
-def _check(fn, reference, cases, name, mistakes=(), compare=None) -> CheckResult:
-    """``check_function`` case by case; on a wrong value, name the classic mistake it matches.
-
-    ``mistakes`` holds ``(wrong_reference, hint)`` pairs: when the learner's answer equals
-    ``wrong_reference(*case.args)``, the hint is added to the verdict.
-    """
-    for c in cases:
-        result = check_function(fn, reference, [c], name, compare=compare)
-        if result.passed:
-            continue
-        got, problem = call_safely(fn, c)
-        if problem is None and "wrong value" in result.message:  # hints explain values, not types or shapes
-            for wrong, hint in mistakes:
-                try:
-                    matches = compare_values(wrong(*copy.deepcopy(c.args)), got, rtol=1e-5, atol=1e-7) is None
-                except Exception:  # a hint is a bonus: never let it crash the checker
-                    matches = False
-                if matches:
-                    result.message += f". Hint: {hint}"
-                    break
-        return result
-    return CheckResult(name, True, f"correct on all {len(cases)} cases")
-
-
 # --------------------------------------------------------------------------- 1. transposed-conv output size
 def _ref_output_size(size, kernel, stride=1, padding=0, output_padding=0):
     return (size - 1) * stride - 2 * padding + kernel + output_padding
@@ -73,7 +49,9 @@ def check_conv_transpose_output_size(fn) -> CheckResult:
          "padding crops the output of a transposed convolution: subtract 2*padding"),
         (lambda s, k, st=1, p=0, op=0: (s - 1) * st - 2 * p + k, "output_padding adds that many pixels at the end"),
     ]
-    return _check(fn, _ref_output_size, cases, "conv_transpose_output_size", mistakes, compare=_compare_int)
+    return check_function(
+        fn, _ref_output_size, cases, "conv_transpose_output_size", compare=_compare_int, mistakes=mistakes
+    )
 
 
 # --------------------------------------------------------------------------- 2./3. GAN losses
@@ -123,7 +101,9 @@ def check_discriminator_loss(fn) -> CheckResult:
          + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction="sum"),
          "average over the batch (mean), don't sum"),
     ]
-    return _check(fn, _ref_discriminator_loss, cases, "discriminator_loss", mistakes, compare=_compare_loss)
+    return check_function(
+        fn, _ref_discriminator_loss, cases, "discriminator_loss", compare=_compare_loss, mistakes=mistakes
+    )
 
 
 def check_generator_loss(fn) -> CheckResult:
@@ -143,7 +123,7 @@ def check_generator_loss(fn) -> CheckResult:
         (lambda f: F.binary_cross_entropy_with_logits(f, torch.ones_like(f), reduction="sum"),
          "average over the batch (mean), don't sum"),
     ]
-    return _check(fn, _ref_generator_loss, cases, "generator_loss", mistakes, compare=_compare_loss)
+    return check_function(fn, _ref_generator_loss, cases, "generator_loss", compare=_compare_loss, mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- 4. weight init
@@ -304,7 +284,7 @@ def check_coverage(fn) -> CheckResult:
         (lambda p, t=0.9: (_ref_coverage(p, t)[0], _ref_coverage(p, t)[1] * len(p)),
          "return shares (counts divided by N), not counts"),
     ]
-    return _check(fn, _ref_coverage, cases, "coverage", mistakes, compare=_compare_coverage)
+    return check_function(fn, _ref_coverage, cases, "coverage", compare=_compare_coverage, mistakes=mistakes)
 
 
 __all__ = [
