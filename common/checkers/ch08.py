@@ -47,6 +47,16 @@ def _padding_mask(rng, n: int, s: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- 1. masked_softmax
+def _check_masked(fn, reference, cases, name: str, compare, mask_arg: int) -> CheckResult:
+    """``check_function`` case by case, with ``compare(expected, got, mask)`` told each case's mask."""
+    for c in cases:
+        result = check_function(fn, reference, [c], name=name,
+                                compare=lambda e, g, m=c.args[mask_arg]: compare(e, g, m))
+        if not result:
+            return result
+    return CheckResult(name, True, f"correct on all {len(cases)} cases")
+
+
 def _ref_masked_softmax(scores, mask=None):
     scores = np.asarray(scores, dtype=np.float64)
     if mask is not None:
@@ -88,14 +98,7 @@ def check_masked_softmax(fn) -> CheckResult:
              rng.random((2, 3, 4)) < 0.7),
     ]
     cases[-1].args[1][..., 0] = True  # keep at least one key per row
-    name = "masked_softmax"
-    for c in cases:
-        expected = _ref_masked_softmax(*c.args)
-        result = check_function(fn, lambda *a, e=expected: e, [c], name=name,
-                                compare=lambda e, g, m=c.args[1]: _compare_weights(e, g, m))
-        if not result:
-            return result
-    return CheckResult(name, True, f"correct on all {len(cases)} cases")
+    return _check_masked(fn, _ref_masked_softmax, cases, "masked_softmax", _compare_weights, mask_arg=1)
 
 
 # --------------------------------------------------------------------------- 2. dot_attention
@@ -140,14 +143,7 @@ def check_dot_attention(fn) -> CheckResult:
              _padding_mask(rng, 2, 6)),
         case("D=1, S=7, large values", 10 * rng.standard_normal((4, 1)), 10 * rng.standard_normal((4, 7, 1)), None),
     ]
-    name = "dot_attention"
-    for c in cases:
-        expected = _ref_dot_attention(*c.args)
-        result = check_function(fn, lambda *a, e=expected: e, [c], name=name,
-                                compare=lambda e, g, m=c.args[2]: _compare_dot_attention(e, g, m))
-        if not result:
-            return result
-    return CheckResult(name, True, f"correct on all {len(cases)} cases")
+    return _check_masked(fn, _ref_dot_attention, cases, "dot_attention", _compare_dot_attention, mask_arg=2)
 
 
 # --------------------------------------------------------------------------- 3. additive_scores
