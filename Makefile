@@ -4,7 +4,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: lab test report clean
+# The website's browser assets (MathJax, the widgets renderer), from book/package-lock.json.
+BOOK_NPM := book/node_modules/.package-lock.json
+
+.PHONY: lab test report book serve-book browser clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +20,41 @@ lab: $(BIN)/.installed
 	$(BIN)/jupyter lab chapters/00_tensors_autograd/00_tensors_autograd.ipynb
 
 # One thread per worker and one notebook per worker (--dist loadscope) is fastest on 2 cores.
+# The website tests (tests/test_book.py) need npm for the book's assets and Chromium (`make
+# browser`); without them they are skipped, and .ci/run makes a skip fail.
 test: $(BIN)/.installed
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(BOOK_NPM); \
+	else echo "npm not found: the website tests will be skipped (install Node.js to run them)"; fi
 	$(BIN)/ruff check .
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadscope
+
+$(BOOK_NPM): book/package.json book/package-lock.json
+	cd book && npm ci --no-audit --no-fund
+	touch $@
+
+# Build the website from the committed notebooks (nothing is executed) into book/_build/html.
+book: $(BIN)/.installed $(BOOK_NPM)
+	$(BIN)/python tools/book.py
+
+# Read the built website at http://127.0.0.1:8000 (Ctrl-C stops the server).
+serve-book: book
+	$(BIN)/python -m http.server --directory book/_build/html --bind 127.0.0.1 8000
+
+# Chromium and ChromeDriver for the website's browser test (Debian/Ubuntu; uses sudo unless root).
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		echo "Chromium and ChromeDriver are installed"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; \
+	else \
+		echo "install Chromium and ChromeDriver with your system's package manager"; exit 1; \
+	fi
 
 # Re-execute the chapter notebooks in place and rebuild the README chapter table.
 report: $(BIN)/.installed
 	$(BIN)/python tools/report.py
 
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) runs book/_build book/node_modules
