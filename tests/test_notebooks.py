@@ -66,6 +66,15 @@ def test_lesson_notebook_has_title_outputs_and_result(chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTER_DIRS, ids=[p.name for p in CHAPTER_DIRS])
+def test_exercises_title_follows_the_lesson_title(chapter):
+    """The website's table of contents lists these titles one under the other."""
+    lesson = _source(_load(chapter / f"{chapter.name}.ipynb")["cells"][0]).splitlines()[0]
+    english, korean = re.fullmatch(r"# (.*) \((.*)\)", lesson).groups()
+    title = _source(_load(chapter / "exercises.ipynb")["cells"][0]).splitlines()[0]
+    assert title == f"# Exercises: {english} (연습 문제: {korean})"
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_DIRS, ids=[p.name for p in CHAPTER_DIRS])
 def test_exercises_ship_as_stubs_that_report_not_implemented(chapter):
     assert (chapter / "solutions.py").is_file()
     cells = _code_cells(_load(chapter / "exercises.ipynb"))
