@@ -67,7 +67,7 @@ def site():
     spec = importlib.util.spec_from_file_location("book_tool", ROOT / "tools" / "book.py")
     book_tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(book_tool)
-    missing = [src for src, _ in book_tool.NPM_ASSETS if not (book_tool.NODE_MODULES / src).is_dir()]
+    missing = [src for src, *_ in book_tool.NPM_ASSETS if not (book_tool.NODE_MODULES / src).is_dir()]
     if missing:
         _skip_or_fail(f"book/node_modules lacks {missing}: run `npm ci` in book/ (make test does when npm exists)")
     seconds = book_tool.build()

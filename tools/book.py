@@ -29,10 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 SITE = BOOK / "_build" / "html"
 NODE_MODULES = BOOK / "node_modules"
-# (source inside book/node_modules, destination inside the site)
+# (source inside book/node_modules, destination inside the site, files left out). The widgets
+# page script is embed.js with the fonts it loads; its source map and the RequireJS builds are
+# not used.
 NPM_ASSETS = [
-    ("mathjax/es5", "mathjax"),
-    ("@jupyter-widgets/html-manager/dist", "widgets"),
+    ("mathjax/es5", "mathjax", ()),
+    ("@jupyter-widgets/html-manager/dist", "widgets", ("*.map", "*-amd.js")),
 ]
 FONTS = ["NanumGothic.ttf", "NanumGothicBold.ttf"]
 
@@ -50,11 +52,11 @@ def font_dir() -> Path:
 
 def copy_assets(site: Path = SITE) -> None:
     """Copy MathJax, the widgets renderer and the Hangul font into a built site."""
-    for source, dest in NPM_ASSETS:
+    for source, dest, left_out in NPM_ASSETS:
         src = NODE_MODULES / source
         if not src.is_dir():
             raise BookError(f"{src.relative_to(ROOT)} is missing: run `npm ci` in book/ (`make book` does)")
-        shutil.copytree(src, site / dest, dirs_exist_ok=True)
+        shutil.copytree(src, site / dest, ignore=shutil.ignore_patterns(*left_out), dirs_exist_ok=True)
     fonts = site / "_static" / "fonts"
     fonts.mkdir(parents=True, exist_ok=True)
     for name in FONTS:
