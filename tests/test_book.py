@@ -32,6 +32,7 @@ PAGES = [
     ("math", "chapters/03_gradient_descent/03_gradient_descent.html", "the chapter with the most math"),
     ("hangul", "chapters/09_transformer/09_transformer.html", "the chapter with the most Hangul"),
     ("glossary", "GLOSSARY.html", "two tables of English and Korean terms"),
+    ("exercises", "chapters/05_cnn/exercises.html", "an exercises notebook as shipped: stubs and their checks"),
 ]
 REMOTE = re.compile(r"""<(?:script|img|iframe|source)\b[^>]*\bsrc=["'](?:https?:)?//|"""
                     r"""<link\b[^>]*\bhref=["'](?:https?:)?//[^"']*["'][^>]*>""", re.I)
@@ -237,3 +238,5 @@ def test_page_renders_offline_in_chromium(browser, server, name, page, why):
         assert info["hangul_chars"] >= 300, info
     if name in ("math", "hangul"):
         assert info["images"] >= 5 and info["widgets"] >= 1, info
+    if name == "exercises":
+        assert "NotImplementedError" in browser.page_source, "the stubs are shown as shipped, not executed"
