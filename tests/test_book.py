@@ -208,9 +208,9 @@ def test_page_renders_offline_in_chromium(browser, server, name, page, why):
             time.sleep(0.2)
     info = browser.execute_script(_INSPECT)
 
-    first_math = browser.find_elements("css selector", "mjx-container[display='true']")
-    if name == "math" and first_math:
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", first_math[0])
+    if name == "math":  # show the first display equation in the screenshot
+        first_math = browser.find_element("css selector", "mjx-container[display='true']")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", first_math)
         time.sleep(0.3)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
