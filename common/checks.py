@@ -1,45 +1,176 @@
-"""The exercise-checker framework.
+"""The exercise engine: one declarative home per exercise, one way to check it.
 
-A checker calls the learner's function on random and edge-case inputs, compares each
-answer with a reference, and returns a :class:`CheckResult`, which a notebook shows as
-one line: ``✅ name: ...`` or ``❌ name: what went wrong, on which case``.
-A checker never raises because of the learner's code: exceptions become verdicts.
+A chapter's checker module (``common/checkers/chNN.py``) declares its exercises::
+
+    CHAPTER = Chapter("01_perceptron")
+    gate = CHAPTER.exercise(
+        "gate",
+        cases=_gate_cases,                        # a function returning [case(...), ...]
+        examples=[example(np.array([0, 0, 0, 1]), "the brief's AND example", LOGIC_INPUTS, w_and, -0.7)],
+        mistakes=[(_gate_ge, "a sum of exactly 0 gives 0: use > 0, not >= 0")],
+        hints=["idea ...", "closer ...", "nearly the code ..."],
+    )
+
+The reference answer is the function of the same name in the chapter's ``solutions.py``: it is
+written once. ``examples`` pin literal expected values (the brief's worked example), so a wrong
+reference cannot pass its own checker unnoticed. Exercises that are not "same answer as the
+reference on these inputs" (train a model one step, initialise a network in place) give a
+``judge(fn)`` instead; it calls the learner's code through :func:`call` and raises :class:`Fail`.
+
+In the notebook, ``checks = common.checkers.chNN``; then
+
+* ``checks.gate.check(gate)``: a :class:`CheckResult` that shows as one line, ``PASS gate: ...``,
+  ``FAIL gate: what is wrong (case: ...)`` or ``TODO gate: not implemented yet``, never an exception;
+* ``checks.gate.hint()``: the next of 2-3 progressive hints (none prints an expected value);
+* ``checks.gate.solution()``: a warning first; ``checks.gate.solution(show=True)`` prints the code.
+
+Messages are English, or Korean with ``set_language("ko")`` or ``COURSE_LANG=ko``.
 """
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import importlib.util
+import inspect
+import numbers
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+CHAPTERS_DIR = Path(__file__).resolve().parent.parent / "chapters"
+MAX_MESSAGE = 320  # characters of a verdict's explanation; the rest is cut with "..."
 
+# --------------------------------------------------------------------------- language
+_LANG = os.environ.get("COURSE_LANG", "en") if os.environ.get("COURSE_LANG", "en") in ("en", "ko") else "en"
+
+TEXT = {
+    "pass": {"en": "PASS", "ko": "통과"},
+    "fail": {"en": "FAIL", "ko": "실패"},
+    "todo": {"en": "TODO", "ko": "할 일"},
+    "not_implemented": {
+        "en": "not implemented yet: replace `raise NotImplementedError` with your code",
+        "ko": "아직 구현하지 않았습니다: `raise NotImplementedError`를 여러분의 코드로 바꾸세요",
+    },
+    "stuck": {"en": "Stuck? Run `checks.{name}.hint()`.", "ko": "막혔다면 `checks.{name}.hint()`를 실행하세요."},
+    "correct": {"en": "correct on all {n} cases", "ko": "{n}개 사례 모두 정답"},
+    "raised": {"en": "raised {err}", "ko": "{err} 예외 발생"},
+    "case": {"en": "case", "ko": "사례"},
+    "hint": {"en": "Hint {i} of {n} ({name})", "ko": "힌트 {i}/{n} ({name})"},
+    "last_hint": {
+        "en": "That was the last hint. `checks.{name}.solution()` shows the answer.",
+        "ko": "마지막 힌트였습니다. `checks.{name}.solution()`으로 답을 볼 수 있습니다.",
+    },
+    "no_hints": {"en": "No hints for {name}.", "ko": "{name}에는 힌트가 없습니다."},
+    "warn_solution": {
+        "en": "This shows the whole answer to `{name}`. Struggling a little longer is how the idea sticks: "
+              "try the hints first (`checks.{name}.hint()`). Still want it? Run `checks.{name}.solution(show=True)`.",
+        "ko": "`{name}`의 답 전체를 보여 줍니다. 조금 더 고민해야 오래 기억에 남습니다. 먼저 힌트를 보세요 "
+              "(`checks.{name}.hint()`). 그래도 보려면 `checks.{name}.solution(show=True)`를 실행하세요.",
+    },
+    "solution_of": {"en": "Reference solution of {name} (from {path})", "ko": "{name}의 모범 답안 ({path})"},
+    "none": {
+        "en": "the {what} is None: did you forget `return`?",
+        "ko": "{what}이(가) None입니다: `return`을 빠뜨렸나요?",
+    },
+    "mutated": {
+        "en": "your function changed its input `{arg}` in place: work on a new array (y = x * 2, not x *= 2)",
+        "ko": "함수가 입력 `{arg}`을(를) 제자리에서 바꾸었습니다: 새 배열을 만드세요 (x *= 2가 아니라 y = x * 2)",
+    },
+    "compare_failed": {
+        "en": "could not compare your {what} with the expected one ({err})",
+        "ko": "{what}을(를) 기대값과 비교할 수 없습니다 ({err})",
+    },
+    "brief_example": {"en": "the brief's example", "ko": "문제 설명의 예"},
+    "hint_prefix": {"en": "Hint", "ko": "힌트"},
+}
+
+
+def set_language(lang: str) -> None:
+    """Speak English (``"en"``) or Korean (``"ko"``) in verdicts, hints and warnings."""
+    global _LANG
+    if lang not in ("en", "ko"):
+        raise ValueError(f"language must be 'en' or 'ko', got {lang!r}")
+    _LANG = lang
+
+
+def get_language() -> str:
+    return _LANG
+
+
+def say(key: str, **kwargs) -> str:
+    """The engine's message ``key`` in the current language, filled in with ``kwargs``."""
+    return TEXT[key][_LANG].format(**kwargs)
+
+
+def _local(text) -> str:
+    """A hint or note given as a string (English) or as ``{"en": ..., "ko": ...}``."""
+    if isinstance(text, dict):
+        return text.get(_LANG) or text["en"]
+    return text
+
+
+def cap(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Cut ``text`` to ``limit`` characters so that no verdict floods the notebook."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def describe_error(err: BaseException) -> str:
+    """``"TypeError: message"``, even for an exception whose ``str()`` itself fails."""
+    try:
+        message = str(err)
+    except Exception:  # a learner's exception class can break str()
+        message = ""
+    return cap(f"{type(err).__name__}: {message}" if message else type(err).__name__, 200)
+
+
+# --------------------------------------------------------------------------- verdicts and cases
 @dataclass
 class CheckResult:
-    """The verdict of one exercise; truthy when it passed."""
+    """The verdict of one exercise; truthy when it passed. ``status``: passed, failing or not started."""
 
     name: str
     passed: bool
     message: str
+    status: str = ""
+
+    def __post_init__(self):
+        if not self.status:
+            self.status = "passed" if self.passed else "failing"
 
     def __bool__(self) -> bool:
         return self.passed
 
     def __str__(self) -> str:
-        return f"{'✅' if self.passed else '❌'} {self.name}: {self.message}"
+        mark = "pass" if self.passed else "todo" if self.status == "not started" else "fail"
+        return f"{say(mark)} {self.name}: {self.message}"
 
     __repr__ = __str__
 
 
+class Text(str):
+    """A string that a notebook shows as plain text (no quotes): hints, warnings, solutions."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 @dataclass
 class Case:
-    """One call of the function under test: ``label`` says in words what the case is."""
+    """One call of the function under test: ``label`` says in words what the case is.
+
+    ``expected`` holds a literal answer for examples; otherwise the reference computes it.
+    """
 
     label: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+    expected: Any = None
+    literal: bool = False
 
 
 def case(label: str, *args, **kwargs) -> Case:
@@ -47,117 +178,410 @@ def case(label: str, *args, **kwargs) -> Case:
     return Case(label, args, kwargs)
 
 
-NOT_IMPLEMENTED = "not implemented yet: replace `raise NotImplementedError` with your code"
+def example(expected, label: str, *args, **kwargs) -> Case:
+    """A case with its answer written out, usually the brief's worked example."""
+    return Case(label, args, kwargs, expected=expected, literal=True)
 
 
-def call_safely(fn: Callable, c: Case) -> tuple[Any, str | None]:
-    """Call ``fn`` on a deep copy of the case's arguments; return ``(value, None)`` or ``(None, problem)``."""
-    args, kwargs = copy.deepcopy(c.args), copy.deepcopy(c.kwargs)
+class Fail(Exception):
+    """Raised by a judge (or by the engine) to end a check with a verdict."""
+
+
+class _NotImplemented(Exception):
+    pass
+
+
+NOT_IMPLEMENTED = TEXT["not_implemented"]["en"]  # kept for code that compares with the English text
+
+
+def call(fn: Callable, *args, label: str = "", **kwargs):
+    """Call the learner's ``fn``; a ``NotImplementedError`` or any other exception ends the check as a verdict."""
     try:
-        return fn(*args, **kwargs), None
+        return fn(*args, **kwargs)
     except NotImplementedError:
-        return None, NOT_IMPLEMENTED
+        raise _NotImplemented from None
     except Exception as err:  # the learner's bug becomes a verdict, never a crash
-        return None, f"raised {type(err).__name__}: {err} (case: {c.label})"
+        where = f" ({say('case')}: {label})" if label else ""
+        raise Fail(say("raised", err=describe_error(err)) + where) from None
 
 
+# --------------------------------------------------------------------------- comparing values
 def _fmt_shape(shape) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
+def _as_array(value) -> np.ndarray | None:
+    """A float64 view of a number, array, tensor or nested list of numbers; None if it is not numeric."""
+    if isinstance(value, (str, bytes)):
+        return None
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu()
+        value = value.float() if value.dtype == torch.bfloat16 else value
+        value = value.numpy()
+    try:
+        arr = np.asarray(value)
+    except Exception:
+        return None
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind == "O":  # e.g. a list of 0-d tensors or of np.float64
+            try:
+                arr = np.asarray([_as_array(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+            except Exception:
+                return None
+            return arr
+        return None
+    return arr
+
+
+def _is_low_precision(value) -> bool:
+    dtype = getattr(value, "dtype", None)
+    return dtype in (np.float32, np.float16, torch.float32, torch.float16, torch.bfloat16)
+
+
+def _fmt_pair(e: float, g: float) -> tuple[str, str]:
+    """Both numbers with just enough digits to show that they differ."""
+    for digits in range(6, 18):
+        a, b = f"{e:.{digits}g}", f"{g:.{digits}g}"
+        if a != b:
+            return a, b
+    return repr(float(e)), repr(float(g))
+
+
 def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: str = "result") -> str | None:
-    """Describe how ``got`` differs from ``expected`` (arrays, tensors, numbers, strings, tuples), or None if equal."""
+    """Describe how ``got`` differs from ``expected`` (arrays, tensors, numbers, strings, tuples), or None if equal.
+
+    A float32 or float16 answer is compared with a tolerance fit for its precision (relative 1e-3);
+    a string is never read as a number; a tensor that requires grad is compared by its values.
+    """
     if got is None and expected is not None:
-        return f"the {what} is None: did you forget `return`?"
+        return say("none", what=what)
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(got) != set(expected):
+            keys = sorted(map(str, expected))
+            return f"expected the {what} to be a dict with keys {keys}, got {type(got).__name__}"
+        for key in expected:
+            problem = compare_values(expected[key], got[key], rtol, atol, f"{what}[{key!r}]")
+            if problem:
+                return problem
+        return None
     if isinstance(expected, (tuple, list)) and not isinstance(expected, str):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return f"expected the {what} to be a sequence of {len(expected)} items, got {type(got).__name__}"
+            kind = f"{len(got)} items" if isinstance(got, (tuple, list)) else type(got).__name__
+            return f"expected the {what} to be a sequence of {len(expected)} items, got {kind}"
         for i, (e, g) in enumerate(zip(expected, got)):
             problem = compare_values(e, g, rtol, atol, f"{what}[{i}]")
             if problem:
                 return problem
         return None
     if isinstance(expected, str):
-        return None if got == expected else f"expected the {what} {expected!r}, got {got!r}"
-    if isinstance(expected, torch.Tensor):
-        if not isinstance(got, torch.Tensor):
-            return f"expected the {what} to be a torch.Tensor, got {type(got).__name__}"
-        expected, got = expected.detach().cpu().numpy(), got.detach().cpu().numpy()
-    try:
-        e, g = np.asarray(expected, dtype=np.float64), np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
+        return None if got == expected else f"expected the {what} {cap(repr(expected), 80)}, got {cap(repr(got), 80)}"
+    if isinstance(expected, torch.Tensor) and not isinstance(got, torch.Tensor):
+        return f"expected the {what} to be a torch.Tensor, got {type(got).__name__}"
+    e, g = _as_array(expected), _as_array(got)
+    if g is None:
         return f"expected the {what} to be numeric, got {type(got).__name__}"
+    if e is None:
+        raise TypeError(f"the expected {what} is not numeric")
     if e.shape != g.shape:
         return f"wrong shape of the {what}: expected {_fmt_shape(e.shape)}, got {_fmt_shape(g.shape)}"
+    if e.dtype.kind in "biu" and g.dtype.kind == "f" and np.all(np.isfinite(g)) and np.array_equal(g, np.round(g)):
+        g = g.astype(e.dtype)  # 3.0 for 3 is fine
+    e, g = e.astype(np.float64), g.astype(np.float64)
+    if _is_low_precision(got) or _is_low_precision(expected):
+        scale = float(np.max(np.abs(e))) if e.size and np.all(np.isfinite(e)) else 1.0
+        rtol, atol = max(rtol, 1e-3), max(atol, 1e-6 * max(scale, 1e-12))
     bad = ~np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
     if bad.any():
-        idx = np.unravel_index(np.argmax(np.where(bad, np.abs(g - e), -1.0)), e.shape) if e.ndim else ()
+        idx = np.unravel_index(np.argmax(np.where(bad, np.nan_to_num(np.abs(g - e), nan=np.inf), -1.0)), e.shape)
         where = f" at index {tuple(int(i) for i in idx)}" if e.ndim else ""
         n_bad = f" ({int(bad.sum())} of {bad.size} values wrong)" if e.ndim else ""
-        return f"wrong value of the {what}{where}: expected {e[idx]:.6g}, got {g[idx]:.6g}{n_bad}"
+        exp_s, got_s = _fmt_pair(float(e[idx]), float(g[idx]))
+        return f"wrong value of the {what}{where}: expected {exp_s}, got {got_s}{n_bad}"
     return None
 
 
 def named_parts(*names: str) -> Callable:
     """A ``compare`` for functions that return a tuple: a difference is reported by the part's name.
 
-    ``check_function(fn, ref, cases, compare=named_parts("dx", "dW", "db"))`` says e.g.
-    "wrong value of the dW at index (0, 1)" instead of "result[1]".
+    ``compare=named_parts("dx", "dW", "db")`` says e.g. "wrong value of the dW at index (0, 1)"
+    instead of "result[1]".
     """
 
-    def compare(expected, got) -> str | None:
+    def compare(expected, got, rtol: float = 1e-5, atol: float = 1e-7) -> str | None:
         if got is None:
             return f"the result is None: did you forget `return`? Expected a tuple ({', '.join(names)})"
         if not isinstance(got, (tuple, list)) or len(got) != len(names):
             kind = f"a {len(got)}-item {type(got).__name__}" if isinstance(got, (tuple, list)) else type(got).__name__
             return f"expected a tuple ({', '.join(names)}), got {kind}"
         for name, e, g in zip(names, expected, got):
-            problem = compare_values(e, g, what=name)
+            problem = compare_values(e, g, rtol, atol, what=name)
             if problem:
+                if "wrong shape" in problem and np.shape(_as_array(g)) == np.shape(_as_array(e))[::-1]:
+                    problem += f": {name} is transposed"
                 return problem
         return None
 
     return compare
 
 
-def _hint(mistakes, c: Case, got, rtol: float, atol: float) -> str:
-    """The hint of the first classic mistake whose answer equals the learner's, or ""."""
-    for wrong, hint in mistakes:
-        try:
-            if compare_values(wrong(*copy.deepcopy(c.args), **copy.deepcopy(c.kwargs)), got, rtol, atol) is None:
-                return f". Hint: {hint}"
-        except Exception:  # a hint is a bonus: it never crashes the checker
-            continue
-    return ""
+def _same(a, b) -> bool:
+    """True when two arguments hold the same values (arrays, tensors, numbers, nested lists and dicts)."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)) or a.shape != b.shape:
+            return False
+        a, b = a.detach().cpu(), b.detach().cpu()
+        same = a == b
+        if a.is_floating_point() and b.is_floating_point():
+            same = same | (a.isnan() & b.isnan())
+        return bool(same.all())
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.shape(a) == np.shape(b) and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return True  # numbers, strings, modules: not checked here
 
 
-def check_function(
-    fn: Callable,
-    reference: Callable,
-    cases: list[Case],
-    name: str | None = None,
-    rtol: float = 1e-5,
-    atol: float = 1e-7,
-    compare: Callable | None = None,
-    mistakes=(),
-) -> CheckResult:
-    """Compare ``fn`` with ``reference`` on every case; stop at the first difference.
+def _arg_names(fn: Callable, n: int) -> list[str]:
+    try:
+        names = [p.name for p in inspect.signature(fn).parameters.values()]
+    except (TypeError, ValueError):
+        names = []
+    return (names + [f"argument {i + 1}" for i in range(len(names), n)])[:n]
 
-    ``compare(expected, got)`` may replace :func:`compare_values`; it returns None when the
-    answer is right, or a sentence saying what is wrong.
-    ``mistakes`` holds ``(wrong_reference, hint)`` pairs for classic errors: when a wrong answer
-    equals ``wrong_reference(*case.args)``, the hint is added to the verdict.
+
+# --------------------------------------------------------------------------- the exercise
+_RETURN_WORDS = {float: "a Python float (e.g. float(x) or tensor.item())", int: "a Python int (e.g. int(n))",
+                 bool: "a Python bool", str: "a string", list: "a list", tuple: "a tuple",
+                 np.ndarray: "a NumPy array", torch.Tensor: "a torch.Tensor"}
+
+
+def _check_type(got, returns) -> str | None:
+    if returns is None or got is None:
+        return None
+    if returns is float:
+        ok = isinstance(got, numbers.Real) and not isinstance(got, (bool, np.bool_)) and not isinstance(
+            got, (np.ndarray, torch.Tensor))
+    elif returns is int:
+        ok = isinstance(got, numbers.Integral) and not isinstance(got, (bool, np.bool_))
+    else:
+        ok = isinstance(got, returns)
+    if ok:
+        return None
+    return f"return {_RETURN_WORDS.get(returns, returns.__name__)}, not {type(got).__name__}"
+
+
+@dataclass
+class Exercise:
+    """One exercise: its name, how it is checked, its hints and where its solution lives.
+
+    Checked against the reference (the default): ``cases`` (a list or a function returning one),
+    ``examples`` (cases with literal answers), ``compare(expected, got)`` (None when right, else a
+    sentence), ``rtol``/``atol``, ``mistakes`` (``(wrong_function, hint)`` pairs: when the learner's
+    answer equals a classic mistake's, and that mistake is really wrong on the case, its hint is
+    shown), ``returns`` (the type the brief names), ``differentiable`` (the result must support
+    ``.backward()``) and ``pure`` (the inputs must not be changed in place).
+    Checked by a ``judge(fn) -> pass message`` instead: the judge raises :class:`Fail`.
     """
-    name = name or getattr(fn, "__name__", "your function")
-    for c in cases:
-        expected = reference(*copy.deepcopy(c.args), **copy.deepcopy(c.kwargs))
-        got, problem = call_safely(fn, c)
-        if problem == NOT_IMPLEMENTED:
-            return CheckResult(name, False, problem)
-        if problem is None:
-            problem = compare(expected, got) if compare else compare_values(expected, got, rtol, atol)
+
+    name: str
+    chapter: Chapter | None = None
+    cases: Callable[[], list[Case]] | list[Case] | None = None
+    examples: Sequence[Case] = ()
+    reference: Callable | None = None
+    compare: Callable | None = None
+    rtol: float = 1e-5
+    atol: float = 1e-7
+    what: str = "result"
+    mistakes: Sequence[tuple[Callable, Any]] = ()
+    returns: type | None = None
+    differentiable: bool = False
+    pure: bool = True
+    judge: Callable | None = None
+    hints: Sequence[Any] = ()
+    passed_message: Any = None
+    _hints_shown: int = 0
+
+    # ------------------------------------------------------------------ what the learner calls
+    def check(self, fn) -> CheckResult:
+        """Check the learner's function (or class); the verdict is a :class:`CheckResult`, never an exception."""
+        try:
+            if self.judge is not None:
+                message = self.judge(fn)
+            else:
+                message = self._check_cases(fn)
+        except _NotImplemented:
+            return CheckResult(self.name, False, say("not_implemented"), status="not started")
+        except Fail as verdict:
+            return CheckResult(self.name, False, self._failure(verdict))
+        except RecursionError:
+            return CheckResult(self.name, False, self._failure("your code recursed too deeply"))
+        except Exception as err:  # a learner's value that cannot even be compared or printed
+            return CheckResult(self.name, False, self._failure(say("compare_failed", what="answer",
+                                                                   err=describe_error(err))))
+        return CheckResult(self.name, True, cap(_local(message) if message else say("correct", n=self.n_cases)))
+
+    def hint(self, number: int | None = None) -> Text:
+        """The next hint (or hint ``number``, from 1); later hints say more."""
+        hints = list(self.hints)
+        if not hints:
+            return Text(say("no_hints", name=self.name))
+        if number is None:
+            self._hints_shown = min(self._hints_shown + 1, len(hints))
+            number = self._hints_shown
+        number = max(1, min(int(number), len(hints)))
+        text = f"{say('hint', i=number, n=len(hints), name=self.name)}: {_local(hints[number - 1])}"
+        if number == len(hints):
+            text += "\n" + say("last_hint", name=self.name)
+        return Text(text)
+
+    def solution(self, show: bool = False) -> Text:
+        """A warning; with ``show=True`` the reference solution's code from the chapter's ``solutions.py``."""
+        if not show:
+            return Text(say("warn_solution", name=self.name))
+        solution = self.solution_object()
+        path = f"chapters/{self.chapter.folder}/solutions.py" if self.chapter else "solutions.py"
+        return Text(f"{say('solution_of', name=self.name, path=path)}:\n\n{inspect.getsource(solution)}")
+
+    # ------------------------------------------------------------------ machinery
+    @property
+    def n_cases(self) -> int:
+        return len(self.examples) + len(self._cases())
+
+    def _cases(self) -> list[Case]:
+        if self.cases is None:
+            return []
+        return list(self.cases() if callable(self.cases) else self.cases)
+
+    def solution_object(self):
+        """The solution in ``solutions.py`` (the reference answer, written once)."""
+        if self.chapter is None:
+            raise LookupError(f"{self.name} belongs to no chapter")
+        return getattr(self.chapter.solutions(), self.name)
+
+    def _reference(self) -> Callable:
+        return self.reference if self.reference is not None else self.solution_object()
+
+    def _failure(self, verdict) -> str:
+        return cap(str(verdict)) + " " + say("stuck", name=self.name)
+
+    def _compare(self, expected, got) -> str | None:
+        if self.compare is None:
+            return compare_values(expected, got, self.rtol, self.atol, self.what)
+        try:
+            return self.compare(expected, got, self.rtol, self.atol)
+        except TypeError as err:
+            if "positional argument" not in str(err):
+                raise
+            return self.compare(expected, got)
+
+    def _mistake_hint(self, c: Case, expected, got) -> str:
+        """The hint of the first classic mistake that is wrong on this case and equals the learner's answer."""
+        for wrong, hint in self.mistakes:
+            try:
+                with np.errstate(all="ignore"):
+                    answer = wrong(*copy.deepcopy(c.args), **copy.deepcopy(c.kwargs))
+                if self._compare(expected, answer) is None:
+                    continue  # this mistake gives the right answer here: it cannot explain the difference
+                if self._compare(answer, got) is None:
+                    return f". {say('hint_prefix')}: {_local(hint)}"
+            except Exception:  # a hint is a bonus: it never crashes the checker
+                continue
+        return ""
+
+    def _check_cases(self, fn) -> str | None:
+        reference = None
+        for c in [*self.examples, *self._cases()]:
+            label = say("brief_example") if c.literal and not c.label else c.label
+            if c.literal:
+                expected = c.expected
+            else:
+                reference = reference or self._reference()
+                expected = reference(*copy.deepcopy(c.args), **copy.deepcopy(c.kwargs))
+            args, kwargs = copy.deepcopy(c.args), copy.deepcopy(c.kwargs)
+            got = call(fn, *args, label=label, **kwargs)
+            where = f" ({say('case')}: {label})"
+            problem = _check_type(got, self.returns)
+            if problem is None:
+                problem = self._compare(expected, got)
+                if problem:
+                    problem += self._mistake_hint(c, expected, got)
+            if problem is None and self.differentiable:
+                problem = self._differentiable(got)
+            if problem is None and self.pure:
+                for arg_name, before, after in zip(_arg_names(fn, len(args)), c.args, args):
+                    if not _same(before, after):
+                        problem = say("mutated", arg=arg_name)
+                        break
             if problem:
-                problem = f"{problem} (case: {c.label}){_hint(mistakes, c, got, rtol, atol)}"
-        if problem:
-            return CheckResult(name, False, problem)
-    return CheckResult(name, True, f"correct on all {len(cases)} cases")
+                raise Fail(problem + where)
+        return None
+
+    @staticmethod
+    def _differentiable(got) -> str | None:
+        if not isinstance(got, torch.Tensor):
+            return f"return a torch.Tensor that supports .backward(), not {type(got).__name__}"
+        if not got.requires_grad:
+            return ("the result does not carry gradients (requires_grad is False): stay with torch operations, "
+                    "no .item(), .numpy(), .detach() or torch.tensor(...) on the way")
+        return None
+
+
+class Chapter:
+    """The exercises of one chapter, in order; its ``solutions.py`` holds every reference answer."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+        self.exercises: dict[str, Exercise] = {}
+        self._solutions = None
+
+    def exercise(self, name: str, **options) -> Exercise:
+        """Declare an exercise (see :class:`Exercise`) and return it."""
+        if name in self.exercises:
+            raise ValueError(f"exercise {name!r} is declared twice in chapter {self.folder}")
+        ex = Exercise(name, chapter=self, **options)
+        self.exercises[name] = ex
+        return ex
+
+    def solutions(self):
+        """The chapter's ``solutions.py``, imported by path once."""
+        if self._solutions is None:
+            path = CHAPTERS_DIR / self.folder / "solutions.py"
+            spec = importlib.util.spec_from_file_location(f"solutions_{self.folder}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self._solutions = module
+        return self._solutions
+
+    def check_all(self, namespace: dict) -> list[CheckResult]:
+        """Check every exercise whose function ``namespace`` defines; the others are 'not started'."""
+        results = []
+        for name, ex in self.exercises.items():
+            if name in namespace:
+                results.append(ex.check(namespace[name]))
+            else:
+                results.append(CheckResult(name, False, say("not_implemented"), status="not started"))
+        return results
+
+    def legacy(self, attribute: str):
+        """``checks.check_gate(gate)``, the call of the course's first edition, still works."""
+        if attribute.startswith("check_") and attribute[6:] in self.exercises:
+            return self.exercises[attribute[6:]].check
+        raise AttributeError(f"module common.checkers has no attribute {attribute!r}")
+
+
+# --------------------------------------------------------------------------- TEMPORARY (migration): removed when every chapter is on the engine
+def call_safely(fn, c):  # pragma: no cover
+    try:
+        return fn(*copy.deepcopy(c.args), **copy.deepcopy(c.kwargs)), None
+    except NotImplementedError:
+        return None, NOT_IMPLEMENTED
+    except Exception as err:
+        return None, f"raised {describe_error(err)} (case: {c.label})"
+
+
+def check_function(fn, reference, cases, name=None, rtol=1e-5, atol=1e-7, compare=None, mistakes=()):  # pragma: no cover
+    ex = Exercise(name or getattr(fn, "__name__", "f"), cases=cases, reference=reference, compare=compare, rtol=rtol,
+                  atol=atol, mistakes=mistakes, pure=False)
+    return ex.check(fn)

@@ -11,7 +11,7 @@ solutions = load_solutions(CHAPTERS / "01_perceptron")
 
 
 def check(name, fn):
-    return getattr(ch01, f"check_{name}")(fn)
+    return getattr(ch01, name).check(fn)
 
 
 # --------------------------------------------------------------------------- plausible wrong answers
@@ -79,6 +79,19 @@ def _affine_two_outputs(x, W, dout):
     return x.T @ dout, dout.sum(axis=0)
 
 
+def _gate_mutates_x(x, w, b):
+    x *= 2  # the sign of each sum is unchanged, so the answer is right, but the caller's x is not
+    return solutions.gate(x, w, 2 * b)
+
+
+def _gate_float(x, w, b):
+    return (x @ w + b > 0).astype(float) * 0.99  # "almost 1" is not 1
+
+
+def _sigmoid_grad_float32(z):
+    return solutions.sigmoid_grad(z).astype(np.float32)
+
+
 WRONG = [
     ("gate", _gate_ge, "exactly 0"),
     ("gate", _gate_column, "wrong shape"),
@@ -96,6 +109,8 @@ WRONG = [
     ("affine_backward", _affine_dw_transposed, "wrong shape of the dW"),
     ("affine_backward", _affine_dx_no_transpose, "raised ValueError"),
     ("affine_backward", _affine_two_outputs, "expected a tuple (dx, dW, db)"),
+    ("gate", _gate_mutates_x, "changed its input `x` in place"),
+    ("gate", _gate_float, "wrong value"),
 ]
 
 
@@ -105,3 +120,17 @@ def test_plausible_mistake_is_rejected(name, wrong, word):
     assert not result.passed, f"{wrong.__name__} was accepted"
     assert word in result.message, str(result)
     assert "case:" in result.message or "expected a tuple" in result.message
+
+
+@pytest.mark.parametrize(
+    "name, wrong, hint",
+    [("gate", _gate_ge, "not >= 0"), ("perceptron_update", _update_no_bias, "the bias learns too"),
+     ("xor_from_gates", _xor_with_or_output, "not OR"), ("affine_backward", _affine_db_mean, "does not average"),
+     ("mlp_forward", _mlp_no_output_sigmoid, "output layer has a sigmoid")],
+)
+def test_a_classic_mistake_is_named(name, wrong, hint):
+    assert hint in check(name, wrong).message
+
+
+def test_float32_work_is_accepted():
+    assert check("sigmoid_grad", _sigmoid_grad_float32)
