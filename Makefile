@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # The website's browser assets (MathJax, the widgets renderer), from book/package-lock.json.
 BOOK_NPM := book/node_modules/.package-lock.json
 
-.PHONY: lab test report book serve-book browser clean
+.PHONY: lab test report book serve-book browser clean progress fresh
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,19 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $@
 
+# Your exercise work lives in chapters/*/my_exercises.ipynb (git ignores it; updates never touch it).
 lab: $(BIN)/.installed
+	$(BIN)/python tools/exercises.py sync
 	$(BIN)/jupyter lab chapters/00_tensors_autograd/00_tensors_autograd.ipynb
+
+# Every chapter and exercise: passed, failing (with the verdict) or not started, from your saved notebooks.
+progress: $(BIN)/.installed
+	@$(BIN)/python tools/exercises.py progress
+
+# Start one chapter's exercises afresh, e.g. `make fresh CHAPTER=05` (your old copy is kept beside it).
+fresh: $(BIN)/.installed
+	@test -n "$(CHAPTER)" || { echo "say which chapter: make fresh CHAPTER=05"; exit 2; }
+	$(BIN)/python tools/exercises.py fresh $(CHAPTER)
 
 # One thread per worker and one notebook per worker (--dist loadscope) is fastest on 2 cores.
 # The website tests (tests/test_book.py) need npm for the book's assets and Chromium (`make

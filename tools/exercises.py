@@ -1,0 +1,281 @@
+"""The learner's own exercise notebooks, and how far they are.
+
+    python tools/exercises.py sync            # make chapters/*/my_exercises.ipynb where missing (make lab runs it)
+    python tools/exercises.py fresh 05        # start chapter 05's exercises afresh; the old copy is kept
+    python tools/exercises.py progress        # every chapter and exercise: passed, failing or not started
+
+``exercises.ipynb`` in each chapter is the course's copy and changes with the course; the learner
+works in ``my_exercises.ipynb`` beside it, which git ignores and no update of the course touches.
+``sync`` never changes a cell the learner has: when a newer course adds an exercise, its brief,
+stub and check cell are appended at the end of the learner's copy.
+
+``progress`` reads each chapter's notebook as saved now (``my_exercises.ipynb``, or the course's
+copy when there is none), runs the cells that define functions and classes (no check, plot or
+experiment cells), checks every exercise with the chapter's checker and prints a table. It writes
+nothing and keeps no cache.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import copy
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
+MINE = "my_exercises.ipynb"
+TEMPLATE = "exercises.ipynb"
+CHECK_TIMEOUT_S = 30  # one exercise's check; an endless loop in a learner's function ends here
+
+
+def chapter_dirs(chapters: Path = CHAPTERS, only: list[str] | None = None) -> list[Path]:
+    dirs = sorted(p for p in chapters.iterdir() if p.is_dir() and p.name[:2].isdigit() and (p / TEMPLATE).exists())
+    return [p for p in dirs if not only or p.name[:2] in only]
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write(nb: dict, path: Path) -> None:
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _defined_names(source: str) -> list[str]:
+    """Top-level functions and classes a cell defines (by regex when the cell does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return re.findall(r"^(?:def|class)\s+(\w+)", source, re.M)
+    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+
+
+def exercise_cells(nb: dict) -> dict[str, list[dict]]:
+    """For each exercise of a course notebook: its brief (the markdown cell before), stub and check cell."""
+    cells = nb["cells"]
+    found = {}
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and "exercise" in cell.get("metadata", {}).get("tags", []):
+            for name in _defined_names(_source(cell)):
+                group = [cell]
+                if i > 0 and cells[i - 1]["cell_type"] == "markdown":
+                    group.insert(0, cells[i - 1])
+                if i + 1 < len(cells) and f"checks.{name}." in _source(cells[i + 1]):
+                    group.append(cells[i + 1])
+                found[name] = group
+    return found
+
+
+def _blank_outputs(cell: dict) -> dict:
+    cell = copy.deepcopy(cell)
+    if cell["cell_type"] == "code":
+        cell["outputs"], cell["execution_count"] = [], None
+    return cell
+
+
+# --------------------------------------------------------------------------- sync and fresh
+def sync(chapters: Path = CHAPTERS, only: list[str] | None = None) -> list[str]:
+    """Make every missing ``my_exercises.ipynb``; append exercises a newer course added. Returns what it did."""
+    done = []
+    for chapter in chapter_dirs(chapters, only):
+        template, mine = chapter / TEMPLATE, chapter / MINE
+        if not mine.exists():
+            shutil.copyfile(template, mine)
+            done.append(f"{chapter.name}: made {MINE}")
+            continue
+        course = _read(template)
+        learner = _read(mine)
+        have = {name for cell in learner["cells"] if cell["cell_type"] == "code"
+                for name in _defined_names(_source(cell))}
+        new = {name: cells for name, cells in exercise_cells(course).items() if name not in have}
+        if not new:
+            continue
+        heading = {"cell_type": "markdown", "metadata": {},
+                   "source": [f"## New in this version of the course: {', '.join(f'`{n}`' for n in new)}"]}
+        learner["cells"].append(heading)
+        for cells in new.values():
+            learner["cells"].extend(_blank_outputs(c) for c in cells)
+        for i, cell in enumerate(learner["cells"]):  # nbformat 4.5 wants unique cell ids
+            cell.setdefault("id", f"c{i}")
+        ids = [c["id"] for c in learner["cells"]]
+        if len(set(ids)) != len(ids):
+            for i, cell in enumerate(learner["cells"]):
+                if ids.count(cell["id"]) > 1:
+                    cell["id"] = f"{cell['id']}-{i}"
+        _write(learner, mine)
+        done.append(f"{chapter.name}: added {', '.join(new)} to {MINE}")
+    return done
+
+
+def fresh(number: str, chapters: Path = CHAPTERS) -> str:
+    """Start one chapter's exercises afresh; the old copy is renamed, never deleted."""
+    dirs = chapter_dirs(chapters, [number.zfill(2)])
+    if not dirs:
+        raise SystemExit(f"no chapter {number!r}: give its number, e.g. 05")
+    chapter = dirs[0]
+    mine = chapter / MINE
+    message = ""
+    if mine.exists():
+        kept = chapter / f"my_exercises.{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
+        mine.rename(kept)
+        message = f"your previous work is kept in {kept.relative_to(chapters.parent)}; "
+    shutil.copyfile(chapter / TEMPLATE, mine)
+    return f"{message}{mine.relative_to(chapters.parent)} starts afresh"
+
+
+# --------------------------------------------------------------------------- progress
+def _runs_no_work(source: str) -> bool:
+    """True for cells that only import, define or assign: safe and quick to run for a progress report."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return True  # run it anyway: the syntax error becomes the verdict
+    allowed = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
+               ast.AnnAssign)
+    return all(isinstance(node, allowed) for node in tree.body)
+
+
+class _Timeout(BaseException):  # not an Exception: the engine must not turn it into a verdict
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _Timeout
+
+
+def check_chapter(chapter: Path) -> dict:
+    """Run a chapter's saved definitions and check every exercise (in a worker process)."""
+    import importlib
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    module = importlib.import_module(f"common.checkers.ch{chapter.name[:2]}")
+    path = chapter / MINE if (chapter / MINE).exists() else chapter / TEMPLATE
+    nb = _read(path)
+    code = [_source(c) for c in nb["cells"] if c["cell_type"] == "code"]
+    namespace: dict = {"__name__": "__main__"}
+    broken: dict[str, str] = {}
+    cwd = os.getcwd()
+    os.chdir(chapter)
+    has_alarm = hasattr(signal, "SIGALRM")
+    if has_alarm:
+        signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        for i, source in enumerate(code):
+            source = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            if i > 0 and not _runs_no_work(source):
+                continue
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    if has_alarm:
+                        signal.alarm(CHECK_TIMEOUT_S)
+                    exec(compile(source, f"<{path.name} cell {i + 1}>", "exec"), namespace)
+            except BaseException as err:  # the learner's cell is broken: say so for what it defines
+                if isinstance(err, KeyboardInterrupt):
+                    raise
+                what = "took too long" if isinstance(err, _Timeout) else f"{type(err).__name__}: {err}"
+                for name in _defined_names(source):
+                    broken[name] = f"your cell {i + 1} fails: {what}"
+            finally:
+                if has_alarm:
+                    signal.alarm(0)
+        rows = []
+        for name, ex in module.CHAPTER.exercises.items():
+            if name in broken and name not in namespace:
+                rows.append({"name": name, "status": "failing", "verdict": broken[name]})
+                continue
+            if name not in namespace:
+                rows.append({"name": name, "status": "not started", "verdict": "not in your notebook yet"})
+                continue
+            try:
+                if has_alarm:
+                    signal.alarm(CHECK_TIMEOUT_S)
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    result = ex.check(namespace[name])
+                rows.append({"name": name, "status": result.status, "verdict": result.message})
+            except _Timeout:
+                rows.append({"name": name, "status": "failing", "verdict": f"the check took over {CHECK_TIMEOUT_S} s"})
+            finally:
+                if has_alarm:
+                    signal.alarm(0)
+    finally:
+        os.chdir(cwd)
+    return {"chapter": chapter.name, "notebook": path.name, "exercises": rows}
+
+
+def progress(chapters: Path = CHAPTERS, only: list[str] | None = None, workers: int = 2) -> list[dict]:
+    dirs = chapter_dirs(chapters, only)
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(dirs)))) as pool:
+        return list(pool.map(check_chapter, dirs))
+
+
+MARKS = {"passed": "PASS", "failing": "FAIL", "not started": "TODO"}
+
+
+def format_table(report: list[dict], width: int = 110) -> str:
+    lines = []
+    totals = {"passed": 0, "failing": 0, "not started": 0}
+    for chapter in report:
+        rows = chapter["exercises"]
+        passed = sum(r["status"] == "passed" for r in rows)
+        lines.append(f"{chapter['chapter']}  ({chapter['notebook']})  {passed}/{len(rows)} passed")
+        for r in rows:
+            totals[r["status"]] += 1
+            line = f"  {MARKS[r['status']]} {r['name']}"
+            if r["status"] == "failing":
+                verdict = r["verdict"].split(" Stuck? Run")[0]
+                line += f": {verdict}"
+            lines.append(line if len(line) <= width else line[: width - 3] + "...")
+    total = sum(totals.values())
+    lines.append(f"\n{totals['passed']} of {total} exercises passed, {totals['failing']} failing, "
+                 f"{totals['not started']} not started.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("sync", help="make missing my_exercises.ipynb; add exercises a newer course added")
+    p_fresh = sub.add_parser("fresh", help="start one chapter's exercises afresh (the old copy is kept)")
+    p_fresh.add_argument("chapter", help="the chapter's number, e.g. 05")
+    p_prog = sub.add_parser("progress", help="passed, failing or not started, for every exercise")
+    p_prog.add_argument("chapters", nargs="*", help="chapter numbers (default: all)")
+    p_prog.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    if args.command == "sync":
+        for line in sync():
+            print(line)
+        return 0
+    if args.command == "fresh":
+        print(fresh(args.chapter))
+        return 0
+    start = time.perf_counter()
+    report = progress(only=[c.zfill(2) for c in args.chapters] or None)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        print(format_table(report))
+        print(f"(checked in {time.perf_counter() - start:.0f} s; save your notebook first: this reads the saved file)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
