@@ -544,6 +544,36 @@ class Chapter:
         self.exercises[name] = ex
         return ex
 
+    def predict(self, name: str, why, options: dict | None = None, tolerance: float | None = None,
+                **more) -> Exercise:
+        """A predict-first question: the learner's function returns a prediction before the next cell shows it.
+
+        The right prediction is what the solution in ``solutions.py`` returns: one key of ``options``
+        (``{"a": "the first layer", ...}``, compared without case or spaces) or a number within
+        ``tolerance`` (relative). The verdict says right or wrong and, either way, ``why``.
+        """
+
+        def judge(fn):
+            got = call(fn, label="your prediction")
+            right = getattr(self.solutions(), name)()
+            if options is not None:
+                if not isinstance(got, str) or got.strip().lower() not in options:
+                    raise Fail(f"answer with one of {', '.join(repr(k) for k in options)}, not {cap(repr(got), 60)}")
+                if got.strip().lower() != right:
+                    raise Fail(f"not what happens: you chose {got.strip().lower()!r} "
+                               f"({_local(options[got.strip().lower()])}). {_local(why)}")
+                return f"right, {right!r} ({_local(options[right])}). {_local(why)}"
+            value = _as_array(got)
+            if value is None or value.size != 1 or isinstance(got, bool):
+                raise Fail(f"answer with one number, not {cap(repr(got), 60)}")
+            value = float(value.reshape(()))
+            if not np.isclose(value, right, rtol=tolerance or 1e-9, atol=0 if tolerance else 1e-12):
+                raise Fail(f"not what happens: you predicted {value:.6g}, the next cell shows {right:.6g}. "
+                           f"{_local(why)}")
+            return f"right, {right:.6g}. {_local(why)}"
+
+        return self.exercise(name, judge=judge, **more)
+
     def solutions(self):
         """The chapter's ``solutions.py``, imported by path once."""
         if self._solutions is None:

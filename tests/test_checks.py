@@ -220,3 +220,23 @@ def test_korean_verdicts():
         engine.set_language("en")
     with pytest.raises(ValueError):
         engine.set_language("fr")
+
+
+def test_predict_first_questions(tmp_path, monkeypatch):
+    folder = tmp_path / "chapters" / "99_demo"
+    folder.mkdir(parents=True)
+    (folder / "solutions.py").write_text(
+        "def which_layer():\n    return 'a'\n\n\ndef how_many():\n    return 28\n", encoding="utf-8")
+    monkeypatch.setattr(engine, "CHAPTERS_DIR", tmp_path / "chapters")
+    chapter = Chapter("99_demo")
+    which = chapter.predict("which_layer", "The first layer is furthest from the loss.",
+                            options={"a": "the first layer", "b": "the last layer"}, hints=["h1", "h2"])
+    assert str(which.check(lambda: " A ")).startswith("PASS which_layer: right, 'a' (the first layer). The first")
+    wrong = which.check(lambda: "b")
+    assert not wrong and "not what happens: you chose 'b' (the last layer). The first layer" in wrong.message
+    assert "answer with one of 'a', 'b'" in which.check(lambda: "c").message
+    assert which.check(lambda: _stub(None)).status == "not started"
+    count = chapter.predict("how_many", "Padding 2 keeps the size.", tolerance=0.01, hints=["h1", "h2"])
+    assert count.check(lambda: 28.1) and count.check(lambda: np.int64(28))
+    assert "you predicted 24, the next cell shows 28" in count.check(lambda: 24).message
+    assert "one number" in count.check(lambda: [28, 28]).message and "one number" in count.check(lambda: True).message

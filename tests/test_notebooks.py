@@ -59,6 +59,10 @@ def test_opening_a_notebook_changes_nothing_and_shows_no_test_markers(path):
     """JupyterLab rewrites a notebook whose kernel name differs from the installed kernel's, and then
     autosaves it: a fresh clone would show modified files after a first look. nbval's markers live in
     cell tags (``nbval-check-output``), not in comments a reader would see."""
+    import nbformat
+
+    raw = path.read_text(encoding="utf-8")
+    assert raw == nbformat.writes(nbformat.reads(raw, as_version=4)) + "\n", "save it as Jupyter does (nbformat)"
     nb = _load(path)
     assert nb["metadata"]["kernelspec"] == {"display_name": "Python 3 (ipykernel)", "language": "python",
                                             "name": "python3"}
