@@ -13,11 +13,7 @@ solutions = load_solutions(CHAPTER)
 
 
 def check(name, fn):
-    return getattr(ch06, f"check_{name}")(fn)
-
-
-def _raises(*args, **kwargs):
-    return args[99]
+    return getattr(ch06, name).check(fn)
 
 
 # --------------------------------------------------------------------------- plausible wrong answers
@@ -157,6 +153,77 @@ def _nll_tensor(logits, targets, pad_id):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=pad_id)
 
 
+def _bwd_double_tanh(dh_next, x, h_prev, h_next, Wx, Wh):
+    da = dh_next * (1 - np.tanh(h_next) ** 2)  # h_next is already tanh(a)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+
+
+def _bwd_wh_not_transposed(dh_next, x, h_prev, h_next, Wx, Wh):
+    da = dh_next * (1 - h_next**2)
+    return da @ Wx.T, da @ Wh, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+
+
+def _bwd_in_place(dh_next, x, h_prev, h_next, Wx, Wh):
+    dh_next *= 1 - h_next**2  # saves an array, but the caller's dh_next is gone
+    return dh_next @ Wx.T, dh_next @ Wh.T, x.T @ dh_next, h_prev.T @ dh_next, dh_next.sum(axis=0)
+
+
+def _clip_in_place(grads, max_norm):
+    norm = np.sqrt(sum((g**2).sum() for g in grads))
+    if norm > max_norm:
+        for g in grads:
+            g *= max_norm / (norm + 1e-6)  # like torch's clip_grad_norm_, but the brief asks for new arrays
+    return grads
+
+
+def _clip_no_epsilon(grads, max_norm):
+    norm = np.sqrt(sum((g**2).sum() for g in grads))
+    return [g * (max_norm / norm) for g in grads] if norm > max_norm else [g.copy() for g in grads]
+
+
+def _clip_epsilon_outside(grads, max_norm):
+    norm = np.sqrt(sum((g**2).sum() for g in grads))
+    return [g * (max_norm / norm + 1e-6) for g in grads] if norm > max_norm else [g.copy() for g in grads]
+
+
+def _lstm_c_prev_in_place(x, h_prev, c_prev, Wx, Wh, b):
+    H = h_prev.shape[1]
+    A = x @ Wx + h_prev @ Wh + b
+    i, f, g, o = sigmoid(A[:, :H]), sigmoid(A[:, H : 2 * H]), np.tanh(A[:, 2 * H : 3 * H]), sigmoid(A[:, 3 * H :])
+    c_prev *= f  # the caller's cell state changes
+    c_prev += i * g
+    return o * np.tanh(c_prev), c_prev
+
+
+def _temp_global_max(logits, temperature):
+    z = np.asarray(logits) / temperature
+    e = np.exp(z - z.max())  # one max for the whole array: a row of small logits underflows to 0 / 0
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _temp_in_place(logits, temperature):
+    logits /= temperature  # changes the caller's logits (and fails on integer logits)
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _nll_pad_is_zero(logits, targets, pad_id):
+    log_probs = F.log_softmax(logits.double(), dim=-1)
+    picked = log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    return float(-picked[targets != 0].mean())
+
+
+def _nll_log_of_softmax(logits, targets, pad_id):
+    probs = F.softmax(logits.double(), dim=-1)
+    picked = torch.log(probs).gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # log(0) = -inf for a hopeless target
+    return float(-picked[targets != pad_id].mean())
+
+
+def _nll_shifts_logits_in_place(logits, targets, pad_id):
+    logits -= logits.max(dim=-1, keepdim=True).values  # stable, but changes the caller's tensor
+    return solutions.masked_nll(logits, targets, pad_id)
+
+
 WRONG = [
     ("rnn_step", _rnn_no_tanh, "tanh is missing"),
     ("rnn_step", _rnn_sigmoid, "not the sigmoid"),
@@ -167,26 +234,40 @@ WRONG = [
     ("rnn_step_backward", _bwd_derivative_at_h_prev, "not h_prev"),
     ("rnn_step_backward", _bwd_transposed_dWx, "dWx is transposed"),
     ("rnn_step_backward", _bwd_db_wrong_axis, "wrong shape of the db"),
-    ("rnn_step_backward", _bwd_forgets_db, "got tuple of 4 items"),
+    ("rnn_step_backward", _bwd_forgets_db, "got a 4-item tuple"),
+    ("rnn_step_backward", _bwd_double_tanh, "no second tanh"),
+    ("rnn_step_backward", _bwd_wh_not_transposed, "dh_prev = da @ Wh.T"),
+    ("rnn_step_backward", _bwd_in_place, "changed its input `dh_next` in place"),
     ("clip_grads_by_norm", _clip_per_array, "one global norm"),
     ("clip_grads_by_norm", _clip_always, "only when the norm is larger"),
     ("clip_grads_by_norm", _clip_by_value, "clip the norm instead"),
-    ("clip_grads_by_norm", _clip_squared_norm, "wrong value"),
+    ("clip_grads_by_norm", _clip_squared_norm, "square root of the sum"),
+    ("clip_grads_by_norm", _clip_in_place, "changed its input `grads` in place"),
+    ("clip_grads_by_norm", _clip_no_epsilon, "max_norm / (norm + 1e-6)"),
+    ("clip_grads_by_norm", _clip_epsilon_outside, "max_norm / (norm + 1e-6)"),
     ("lstm_step", _lstm(order="fgio"), "sliced as f, g, i, o"),
     ("lstm_step", _lstm(order="ifog"), "sliced as i, f, o, g"),
     ("lstm_step", _lstm(tanh_c=False), "tanh of the cell state is missing"),
     ("lstm_step", _lstm(input_gate=False), "input gate i is missing"),
-    ("lstm_step", _lstm_all_sigmoid, "wrong value"),
-    ("lstm_step", _lstm_returns_h_only, "return the tuple (h_next, c_next), got ndarray"),
+    ("lstm_step", _lstm(order="fiog"), "sliced as f, i, o, g"),
+    ("lstm_step", _lstm_all_sigmoid, "candidate g uses tanh"),
+    ("lstm_step", _lstm_returns_h_only, "expected a tuple (h_next, c_next), got ndarray"),
+    ("lstm_step", _lstm_c_prev_in_place, "changed its input `c_prev` in place"),
     ("softmax_with_temperature", _temp_multiply, "do not multiply"),
-    ("softmax_with_temperature", _temp_unstable, "(overflow!)): exp overflowed"),
+    ("softmax_with_temperature", _temp_unstable, "Hint: exp overflowed"),
     ("softmax_with_temperature", _temp_whole_array, "normalise each row"),
-    ("softmax_with_temperature", _temp_ignores_temperature, "temperature 0.5"),
+    ("softmax_with_temperature", _temp_ignores_temperature, "divide the logits by the temperature first"),
+    ("softmax_with_temperature", _temp_global_max, "each row's own maximum"),
+    ("softmax_with_temperature", _temp_in_place, "changed its input `logits` in place"),
     ("masked_nll", _nll_counts_padding, "padding targets were counted"),
     ("masked_nll", _nll_divides_by_all, "not by every position"),
     ("masked_nll", _nll_per_sequence, "not per sequence"),
     ("masked_nll", _nll_raw_logits, "log_softmax"),
-    ("masked_nll", _nll_per_position, "expected one number"),
+    ("masked_nll", _nll_per_position, "return a Python float"),
+    ("masked_nll", _nll_tensor, "return a Python float"),
+    ("masked_nll", _nll_pad_is_zero, "not always 0"),
+    ("masked_nll", _nll_log_of_softmax, "use `F.log_softmax`"),
+    ("masked_nll", _nll_shifts_logits_in_place, "changed its input `logits` in place"),
 ]
 
 
@@ -196,21 +277,31 @@ def test_wrong_answer_is_rejected(name, fn, words):
         result = check(name, fn)
     assert not result.passed, f"{fn.__name__} should fail, got: {result}"
     assert words in str(result), str(result)
+    assert "case:" in result.message
 
 
-def test_a_scalar_tensor_is_accepted_as_the_nll():
-    assert check("masked_nll", _nll_tensor).passed
+@pytest.mark.parametrize(
+    "name, fn, hint",
+    [("rnn_step", _rnn_no_tanh, "tanh is missing"), ("rnn_step_backward", _bwd_no_tanh_derivative, "1 - h_next**2"),
+     ("clip_grads_by_norm", _clip_per_array, "one global norm"), ("clip_grads_by_norm", _clip_always, "only when"),
+     ("lstm_step", _lstm(order="fgio"), "PyTorch's order is i, f, g, o"),
+     ("lstm_step", _lstm(tanh_c=False), "tanh of the cell state"),
+     ("softmax_with_temperature", _temp_unstable, "subtract each row's maximum"),
+     ("masked_nll", _nll_counts_padding, "padding targets were counted"),
+     ("masked_nll", _nll_divides_by_all, "number of real (non-padding) targets")],
+)
+def test_a_classic_mistake_is_named(name, fn, hint):
+    with np.errstate(over="ignore", invalid="ignore"):
+        message = check(name, fn).message
+    assert "Hint:" in message and hint in message.split("Hint:", 1)[1], message
 
 
-def test_clipping_in_place_is_accepted():
-    def in_place(grads, max_norm):
-        norm = np.sqrt(sum((g**2).sum() for g in grads))
-        if norm > max_norm:
-            for g in grads:
-                g *= max_norm / norm
-        return grads
-
-    assert check("clip_grads_by_norm", in_place).passed
+def test_equivalent_answers_are_accepted():
+    """PyTorch's own cross-entropy (as a float), a NumPy float and float32 probabilities are all right."""
+    assert check("masked_nll", lambda *a: _nll_tensor(*a).item())
+    assert check("masked_nll", lambda *a: np.float64(solutions.masked_nll(*a)))
+    assert check("softmax_with_temperature", lambda *a: solutions.softmax_with_temperature(*a).astype(np.float32))
+    assert check("clip_grads_by_norm", lambda grads, m: tuple(solutions.clip_grads_by_norm(grads, m)))
 
 
 # --------------------------------------------------------------------------- the exercise notebook's contract
