@@ -10,7 +10,7 @@ solutions = load_solutions(CHAPTERS / "04_training_deep_nets")
 
 
 def check(name, fn):
-    return getattr(ch04, f"check_{name}")(fn)
+    return getattr(ch04, name).check(fn)
 
 
 # --------------------------------------------------------------------------- plausible wrong answers
@@ -110,34 +110,154 @@ def _early_stopping_variant(ties_improve=False, reset=True, zero_based=False, fi
     return early_stopping
 
 
-@pytest.mark.parametrize(
-    "name, wrong, word",
-    [
-        ("init_scale", _init_xavier_fan_in_only, "xavier"),
-        ("init_scale", _init_uniform_returns_std, "uniform"),
-        ("init_scale", _init_he_fan_out, "he_"),
-        ("batchnorm_forward", _bn_forward_variant(axis=1), "wrong value of the y"),
-        ("batchnorm_forward", _bn_forward_variant(unbiased=False), "new_running_var"),
-        ("batchnorm_forward", _bn_forward_variant(eps_inside=False), "wrong value of the y"),
-        ("batchnorm_forward", _bn_forward_variant(swap_momentum=True), "new_running_mean"),
-        ("batchnorm_backward", _bn_backward_variant(stats_constant=True), "dx"),
-        ("batchnorm_backward", _bn_backward_variant(gamma_in_dx=False), "dx"),
-        ("batchnorm_backward", _bn_backward_variant(x_hat_in_dgamma=False), "dgamma"),
-        ("dropout", _dropout_not_inverted, "inverted"),
-        ("dropout", _dropout_keeps_share_p, "should be zeroed"),
-        ("dropout", _dropout_also_in_eval, "identity"),
-        ("dropout", _dropout_global_rng, "rng"),
-        ("dropout", _dropout_in_place, "in place"),
-        ("l2_regularize", _l2_without_half, "loss"),
-        ("l2_regularize", _l2_grad_doubled, "grads"),
-        ("l2_regularize", _l2_first_matrix_only, "three matrices"),
-        ("early_stopping", _early_stopping_variant(ties_improve=True), "equal losses"),
-        ("early_stopping", _early_stopping_variant(reset=False), "resets"),
-        ("early_stopping", _early_stopping_variant(zero_based=True), "expected 6, got 5"),
-        ("early_stopping", _early_stopping_variant(fixed_stop=True), "never stops"),
-    ],
-)
+# --------------------------------------------------------------------------- wrong answers for the hardened cases
+def _init_variance(fan_in, fan_out, method):
+    return solutions.init_scale(fan_in, fan_out, method) ** 2  # the variance, not the std or the bound
+
+
+def _init_he_lecun(fan_in, fan_out, method):
+    if method.startswith("he"):
+        std = np.sqrt(1.0 / fan_in)  # LeCun's variance, not He's
+        return std * np.sqrt(3.0) if method.endswith("uniform") else std
+    return solutions.init_scale(fan_in, fan_out, method)
+
+
+def _init_as_array(fan_in, fan_out, method):
+    return np.array([solutions.init_scale(fan_in, fan_out, method)])  # shape (1,), not a float
+
+
+def _bn_forward_in_place(x, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5):
+    y, new_mean, new_var = solutions.batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum, eps)
+    running_mean *= 1 - momentum  # updates the caller's running statistics, as a layer would
+    running_mean += momentum * x.mean(axis=0)
+    return y, running_mean, new_var
+
+
+def _bn_backward_in_place(dout, x, gamma, eps=1e-5):
+    dx, dgamma, dbeta = solutions.batchnorm_backward(dout, x, gamma, eps)
+    dout *= gamma  # reuses the caller's array for g
+    return dx, dgamma, dbeta
+
+
+def _dropout_as_list(x, p, training, rng):
+    return solutions.dropout(x, p, training, rng).tolist()
+
+
+def _dropout_fixed_seed(x, p, training, rng):
+    return solutions.dropout(x, p, training, np.random.default_rng(0))  # ignores the rng it is given
+
+
+def _dropout_2d_only(x, p, training, rng):
+    if not training:
+        return x
+    return x * (rng.random((x.shape[0], x.shape[1])) >= p) / (1 - p)
+
+
+def _l2_in_place(loss, weights, grads, weight_decay):
+    for w, g in zip(weights, grads):
+        g += weight_decay * w  # changes the caller's gradients
+    return loss + 0.5 * weight_decay * sum(np.sum(w**2) for w in weights), grads
+
+
+def _l2_norm_not_squared(loss, weights, grads, weight_decay):
+    new_grads = [g + weight_decay * w for w, g in zip(weights, grads)]
+    return loss + 0.5 * weight_decay * sum(np.linalg.norm(w) for w in weights), new_grads
+
+
+def _early_stopping_float(val_losses, patience, min_delta=0.0):
+    stop, best = solutions.early_stopping(val_losses, patience, min_delta)
+    return float(stop), float(best)  # e.g. after np.argmin(...) + 1.0
+
+
+def _early_stopping_one_late(val_losses, patience, min_delta=0.0):
+    best, best_epoch, waited = float("inf"), 0, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best - min_delta:
+            best, best_epoch, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited > patience:  # one epoch too late
+                return epoch, best_epoch
+    return len(val_losses), best_epoch
+
+
+def _early_stopping_ignores_min_delta(val_losses, patience, min_delta=0.0):
+    return solutions.early_stopping(val_losses, patience)
+
+
+WRONG = [
+    ("init_scale", _init_xavier_fan_in_only, "xavier"),
+    ("init_scale", _init_uniform_returns_std, "uniform"),
+    ("init_scale", _init_he_fan_out, "he_"),
+    ("init_scale", _init_variance, "wrong value of the scale"),
+    ("init_scale", _init_he_lecun, "he_normal"),
+    ("init_scale", _init_as_array, "return a Python float"),
+    ("batchnorm_forward", _bn_forward_variant(axis=1), "wrong value of the y"),
+    ("batchnorm_forward", _bn_forward_variant(unbiased=False), "new_running_var"),
+    ("batchnorm_forward", _bn_forward_variant(eps_inside=False), "wrong value of the y"),
+    ("batchnorm_forward", _bn_forward_variant(swap_momentum=True), "new_running_mean"),
+    ("batchnorm_forward", _bn_forward_in_place, "changed its input `running_mean` in place"),
+    ("batchnorm_backward", _bn_backward_variant(stats_constant=True), "dx"),
+    ("batchnorm_backward", _bn_backward_variant(gamma_in_dx=False), "dx"),
+    ("batchnorm_backward", _bn_backward_variant(x_hat_in_dgamma=False), "dgamma"),
+    ("batchnorm_backward", _bn_backward_in_place, "changed its input `dout` in place"),
+    ("dropout", _dropout_not_inverted, "inverted"),
+    ("dropout", _dropout_keeps_share_p, "should be zeroed"),
+    ("dropout", _dropout_also_in_eval, "identity"),
+    ("dropout", _dropout_global_rng, "rng"),
+    ("dropout", _dropout_in_place, "in place"),
+    ("dropout", _dropout_as_list, "return a NumPy array"),
+    ("dropout", _dropout_fixed_seed, "different seeds gave the same mask"),
+    ("dropout", _dropout_2d_only, "a 3-d x"),
+    ("l2_regularize", _l2_without_half, "loss"),
+    ("l2_regularize", _l2_grad_doubled, "grads"),
+    ("l2_regularize", _l2_first_matrix_only, "three matrices"),
+    ("l2_regularize", _l2_in_place, "changed its input `grads` in place"),
+    ("l2_regularize", _l2_norm_not_squared, "wrong value of the loss"),
+    ("early_stopping", _early_stopping_variant(ties_improve=True), "equal losses"),
+    ("early_stopping", _early_stopping_variant(reset=False), "resets"),
+    ("early_stopping", _early_stopping_variant(zero_based=True), "expected 6, got 5"),
+    ("early_stopping", _early_stopping_variant(fixed_stop=True), "never stops"),
+    ("early_stopping", _early_stopping_float, "return an int, not float"),
+    ("early_stopping", _early_stopping_one_late, "expected 6, got 7"),
+    ("early_stopping", _early_stopping_ignores_min_delta, "min_delta=0.01"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, word", WRONG, ids=[f"{n}-{getattr(w, '__name__', 'variant')}-{i}"
+                                                          for i, (n, w, _) in enumerate(WRONG)])
 def test_plausible_mistake_is_rejected(name, wrong, word):
-    result = check(name, wrong)
+    with np.errstate(all="ignore"):
+        result = check(name, wrong)
     assert not result.passed, f"{name}: a wrong implementation passed"
     assert word in result.message, str(result)
+    assert "case:" in result.message, str(result)
+
+
+@pytest.mark.parametrize(
+    "name, wrong, hint",
+    [
+        ("init_scale", _init_xavier_fan_in_only, "Xavier uses both fans"),
+        ("init_scale", _init_uniform_returns_std, "return the bound"),
+        ("init_scale", _init_he_fan_out, "He uses fan_in"),
+        ("init_scale", _init_variance, "square root of the variance"),
+        ("batchnorm_forward", _bn_forward_variant(axis=1), "axis=0"),
+        ("batchnorm_forward", _bn_forward_variant(unbiased=False), "unbiased batch variance"),
+        ("batchnorm_forward", _bn_forward_variant(eps_inside=False), "inside the square root"),
+        ("batchnorm_forward", _bn_forward_variant(swap_momentum=True), "momentum weighs the batch value"),
+        ("batchnorm_backward", _bn_backward_variant(stats_constant=True), "depend on x too"),
+        ("batchnorm_backward", _bn_backward_variant(gamma_in_dx=False), "g = gamma * dout"),
+        ("batchnorm_backward", _bn_backward_variant(x_hat_in_dgamma=False), "dgamma sums dout * x_hat"),
+        ("l2_regularize", _l2_without_half, "weight_decay / 2"),
+        ("l2_regularize", _l2_grad_doubled, "is weight_decay * W"),
+        ("l2_regularize", _l2_first_matrix_only, "every weight matrix"),
+        ("early_stopping", _early_stopping_variant(ties_improve=True), "not <="),
+        ("early_stopping", _early_stopping_variant(reset=False), "resets the count"),
+        ("early_stopping", _early_stopping_variant(zero_based=True), "count epochs from 1"),
+        ("early_stopping", _early_stopping_one_late, "waited >= patience"),
+        ("early_stopping", _early_stopping_ignores_min_delta, "more than min_delta"),
+    ],
+)
+def test_a_classic_mistake_is_named(name, wrong, hint):
+    message = check(name, wrong).message
+    assert "Hint:" in message and hint in message.split("Hint:", 1)[1], message
