@@ -11,7 +11,7 @@ solutions = load_solutions(CHAPTERS / "07_seq2seq")
 
 
 def check(name, fn):
-    return getattr(ch07, f"check_{name}")(fn)
+    return getattr(ch07, name).check(fn)
 
 
 def test_lstm_cell_solution_matches_torch():
@@ -183,6 +183,71 @@ def _em_per_row(pred, target, eos_id):
     return np.array([solutions.exact_match(p[None], t[None], eos_id) for p, t in zip(pred, target)])
 
 
+def _pad_reverses_lists_in_place(seqs, length, pad_id):
+    out = np.full((len(seqs), length), pad_id, dtype=np.int64)
+    for row, s in zip(out, seqs):
+        s.reverse()  # right for every distinct list, but the caller's lists are now reversed
+        row[length - len(s) :] = s
+    return out
+
+
+def _pad_extends_lists(seqs, length, pad_id):
+    for s in seqs:
+        s += [pad_id] * (length - len(s))  # pads the caller's lists in place
+    return np.array(seqs, dtype=np.int64)[:, ::-1]
+
+
+def _io_inserts_sos(answers, sos_id, eos_id, pad_id, length):
+    for a in answers:
+        a.insert(0, sos_id)  # the caller's answers now start with SOS
+    tgt_in = _pad(answers, length, pad_id)
+    tgt_out = _pad([[*a[1:], eos_id] for a in answers], length, pad_id)
+    return tgt_in, tgt_out
+
+
+def _lstm_updates_c_in_place(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    H = h.shape[-1]
+    z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    s = 1 / (1 + np.exp(-z))
+    c *= s[:, H : 2 * H]  # changes the caller's c
+    c += s[:, :H] * np.tanh(z[:, 2 * H : 3 * H])
+    return s[:, 3 * H :] * np.tanh(c), c.copy()
+
+
+def _lstm_sigmoid_candidate(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    H = h.shape[-1]
+    z = x @ W_ih.T + b_ih + h @ W_hh.T + b_hh
+    s = 1 / (1 + np.exp(-z))  # sigmoid for g too
+    c_new = s[:, H : 2 * H] * c + s[:, :H] * s[:, 2 * H : 3 * H]
+    return s[:, 3 * H :] * np.tanh(c_new), c_new
+
+
+def _greedy_copies_state(step, state, batch_size, sos_id, max_len):
+    state = state.copy()  # looks inside the state: an LSTM's (h, c) tuple has no .copy()
+    return solutions.greedy_decode(step, state, batch_size, sos_id, max_len)
+
+
+def _em_tensor(pred, target, eos_id):
+    return torch.tensor(solutions.exact_match(pred, target, eos_id))
+
+
+def _em_last_eos(pred, target, eos_id):
+    pred, target = np.asarray(pred), np.asarray(target)
+    correct = 0
+    for p, t in zip(pred, target):
+        hits = np.flatnonzero(t == eos_id)
+        end = hits[-1] + 1 if len(hits) else len(t)  # the last EOS, not the first
+        correct += bool(np.array_equal(p[:end], t[:end]))
+    return correct / len(target)
+
+
+def _em_fills_pred_in_place(pred, target, eos_id):
+    is_eos = target == eos_id
+    ignored = np.cumsum(is_eos, axis=1) - is_eos > 0
+    pred[ignored] = target[ignored]  # changes the caller's pred
+    return float(np.mean(np.all(pred == target, axis=1)))
+
+
 WRONG = [
     ("pad_and_reverse", _reverse_then_pad, "wrong row"),
     ("pad_and_reverse", _pad_without_reverse, "wrong row"),
@@ -199,19 +264,29 @@ WRONG = [
     ("lstm_cell", _lstm_no_hidden_bias, "wrong value"),
     ("lstm_cell", _lstm_no_tanh_on_c, "wrong value"),
     ("lstm_cell", _lstm_untransposed, "raised ValueError"),
-    ("lstm_cell", _lstm_returns_h_only, "sequence of 2"),
+    ("lstm_cell", _lstm_returns_h_only, "expected a tuple (h_new, c_new)"),
     ("greedy_decode", _greedy_always_sos, "argmax"),
     ("greedy_decode", _greedy_keeps_first_state, "new state"),
     ("greedy_decode", _greedy_keeps_sos, "SOS column"),
     ("greedy_decode", _greedy_wrong_axis, "wrong value"),
     ("greedy_decode", _greedy_starts_with_zero, "sos_id=1"),
-    ("greedy_decode", _greedy_one_step_short, "called 3 times"),
+    ("greedy_decode", _greedy_one_step_short, "called once, expected max_len=2 times"),
     ("greedy_decode", _greedy_float, "integers"),
     ("exact_match", _em_whole_rows, "ignore what follows"),
-    ("exact_match", _em_per_token, "expected the share"),
+    ("exact_match", _em_per_token, "not of tokens"),
     ("exact_match", _em_stops_before_eos, "including the target's first EOS"),
     ("exact_match", _em_count, "not the count"),
-    ("exact_match", _em_per_row, "one number"),
+    ("exact_match", _em_per_row, "return a Python float"),
+    # hardening: inputs that must not change, a state to pass along untouched, the return type, the first EOS
+    ("pad_and_reverse", _pad_reverses_lists_in_place, "wrong row 1"),
+    ("pad_and_reverse", _pad_extends_lists, "changed its input `seqs` in place"),
+    ("decoder_io", _io_inserts_sos, "changed its input `answers` in place"),
+    ("lstm_cell", _lstm_updates_c_in_place, "changed its input `c` in place"),
+    ("lstm_cell", _lstm_sigmoid_candidate, "tanh, not sigmoid"),
+    ("greedy_decode", _greedy_copies_state, "raised AttributeError"),
+    ("exact_match", _em_tensor, "return a Python float"),
+    ("exact_match", _em_last_eos, "only the first counts"),
+    ("exact_match", _em_fills_pred_in_place, "changed its input `pred` in place"),
 ]
 
 
@@ -220,3 +295,30 @@ def test_wrong_answer_is_rejected(name, fn, words):
     result = check(name, fn)
     assert not result.passed, f"{fn.__name__} should fail, got: {result}"
     assert words in str(result), str(result)
+    assert "case:" in result.message, "the verdict names the case"
+
+
+@pytest.mark.parametrize(
+    "name, fn, hint",
+    [
+        ("pad_and_reverse", _reverse_then_pad, "padding must end up on the left"),
+        ("pad_and_reverse", _pad_with_zeros, "not with 0"),
+        ("decoder_io", _io_swapped, "the pair is swapped"),
+        ("decoder_io", _io_no_eos, "tgt_out ends with EOS"),
+        ("lstm_cell", _lstm_keras_order, "gates i, f, g, o, in that order"),
+        ("lstm_cell", _lstm_no_tanh_on_c, "apply tanh to the new cell state"),
+        ("greedy_decode", _greedy_always_sos, "not SOS again"),
+        ("greedy_decode", _greedy_keeps_first_state, "new state returned by step()"),
+        ("exact_match", _em_whole_rows, "ignore what follows"),
+        ("exact_match", _em_per_token, "not of tokens"),
+        ("exact_match", _em_count, "not the count"),
+    ],
+    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
+)
+def test_a_classic_mistake_is_named(name, fn, hint):
+    result = check(name, fn)
+    assert not result and hint in result.message, str(result)
+
+
+def test_the_legacy_call_still_works():
+    assert ch07.check_exact_match(solutions.exact_match)

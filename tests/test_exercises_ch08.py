@@ -14,7 +14,7 @@ solutions = load_solutions(CHAPTERS / "08_attention")
 
 
 def check(name, fn):
-    return getattr(ch08, f"check_{name}")(fn)
+    return getattr(ch08, name).check(fn)
 
 
 def test_dot_attention_backward_solution_matches_autograd():
@@ -144,12 +144,69 @@ def _win_swapped(series, target, window, horizon):
     return Y, X
 
 
+def _sm_global_max(scores, mask=None):
+    scores = np.asarray(scores, dtype=float)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    z = np.exp(scores - scores.max())  # one maximum for the whole array: small rows underflow to 0 / 0
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def _sm_max_before_mask(scores, mask=None):
+    scores = np.asarray(scores, dtype=float)
+    z = np.exp(scores - scores.max(axis=-1, keepdims=True))  # a huge padded score sets the maximum
+    if mask is not None:
+        z = np.where(mask, z, 0.0)
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def _sm_mutates_scores(scores, mask=None):
+    if mask is not None:
+        scores[~mask] = -np.inf  # writes into the caller's scores
+    z = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def _sm_mask_required(scores, mask):  # no default: masked_softmax(scores) fails
+    return solutions.masked_softmax(scores, mask)
+
+
+def _att_unstable(q, hs, mask=None):
+    scores = np.einsum("nd,nsd->ns", q, hs)
+    z = np.exp(scores) if mask is None else np.exp(scores) * mask  # overflows before the mask can help
+    w = z / z.sum(axis=-1, keepdims=True)
+    return np.einsum("ns,nsd->nd", w, hs), w
+
+
+def _att_zeroes_padded_states(q, hs, mask=None):
+    if mask is not None:
+        hs[~mask] = 0.0  # the answer is right, but the caller's encoder states are changed
+    return solutions.dot_attention(q, hs, mask)
+
+
+def _add_missing_key_axis(q, hs, Wq, Wk, v):
+    return np.tanh(q @ Wq + hs @ Wk) @ v  # (N, A) + (N, S, A) only broadcasts by accident
+
+
+def _bw_unstable(q, hs, dcontext):
+    scores = np.einsum("nd,nsd->ns", q, hs)
+    w = np.exp(scores) / np.exp(scores).sum(axis=-1, keepdims=True)  # overflows for large scores
+    dw = np.einsum("nd,nsd->ns", dcontext, hs)
+    dscores = w * (dw - (dw * w).sum(axis=-1, keepdims=True))
+    dhs = w[:, :, None] * dcontext[:, None, :] + dscores[:, :, None] * q[:, None, :]
+    return np.einsum("ns,nsd->nd", dscores, hs), dhs
+
+
+def _win_series_as_target(series, target, window, horizon):
+    return solutions.make_windows(series, np.asarray(series)[:, 0], window, horizon)  # forecasts series 0
+
+
 WRONG = [
     ("masked_softmax", _sm_ignores_mask, "padded position"),
     ("masked_softmax", _sm_mask_after_softmax, "sum to 1"),
     ("masked_softmax", _sm_mask_with_zero, "padded position"),
     ("masked_softmax", _sm_no_max_shift, "NaN"),
-    ("masked_softmax", _sm_wrong_axis, "sum to 1"),
+    ("masked_softmax", _sm_wrong_axis, "the last axis (the keys)"),
     ("dot_attention", _att_no_mask, "padded position"),
     ("dot_attention", _att_scaled, "sqrt(D)"),
     ("dot_attention", _att_swapped, "swapped"),
@@ -167,6 +224,16 @@ WRONG = [
     ("make_windows", _win_one_short, "windows"),
     ("make_windows", _win_transposed, "(M, window, K)"),
     ("make_windows", _win_swapped, "shape"),
+    # hardening: numerical stability, inputs that must not change, the default mask, broadcasting, new data
+    ("masked_softmax", _sm_global_max, "NaN"),
+    ("masked_softmax", _sm_max_before_mask, "NaN"),
+    ("masked_softmax", _sm_mutates_scores, "changed its input `scores` in place"),
+    ("masked_softmax", _sm_mask_required, "raised TypeError"),
+    ("dot_attention", _att_unstable, "NaN"),
+    ("dot_attention", _att_zeroes_padded_states, "changed its input `hs` in place"),
+    ("additive_scores", _add_missing_key_axis, "raised ValueError"),
+    ("dot_attention_backward", _bw_unstable, "got nan"),
+    ("make_windows", _win_series_as_target, "right after window"),
 ]
 
 
@@ -176,4 +243,34 @@ def test_wrong_answer_is_rejected(name, wrong, words):
     result = check(name, wrong)
     assert not result.passed
     assert words in result.message, result.message
+    assert "case:" in result.message, "the verdict names the case"
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize(
+    "name, wrong, hint",
+    [
+        ("masked_softmax", _sm_ignores_mask, "mask the scores with -inf first"),
+        ("masked_softmax", _sm_mask_after_softmax, "mask the scores before"),
+        ("masked_softmax", _sm_mask_with_zero, "exp(0) = 1"),
+        ("masked_softmax", _sm_no_max_shift, "subtract each row's maximum first"),
+        ("masked_softmax", _sm_global_max, "not the maximum of the whole array"),
+        ("masked_softmax", _sm_max_before_mask, "over the real keys only"),
+        ("dot_attention", _att_scaled, "1/sqrt(D)"),
+        ("dot_attention", _att_no_mask, "pass the mask on"),
+        ("additive_scores", _add_no_tanh, "apply tanh"),
+        ("additive_scores", _add_tanh_after_v, "before the dot with v"),
+        ("dot_attention_backward", _bw_value_path_only, "add the key path"),
+        ("dot_attention_backward", _bw_no_jacobian, "Jacobian is missing"),
+        ("make_windows", _win_target_overlaps, "starts at target[i + window]"),
+    ],
+    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
+)
+def test_a_classic_mistake_is_named(name, wrong, hint):
+    result = check(name, wrong)
+    assert not result and hint in result.message, str(result)
+
+
+def test_the_legacy_call_still_works():
+    assert ch08.check_make_windows(solutions.make_windows)
 
