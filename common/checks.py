@@ -77,8 +77,10 @@ TEXT = {
         "ko": "{what}이(가) None입니다: `return`을 빠뜨렸나요?",
     },
     "mutated": {
-        "en": "your function changed its input `{arg}` in place: work on a new array (y = x * 2, not x *= 2)",
-        "ko": "함수가 입력 `{arg}`을(를) 제자리에서 바꾸었습니다: 새 배열을 만드세요 (x *= 2가 아니라 y = x * 2)",
+        "en": "your function changed its input `{arg}` in place: compute new values instead "
+              "(y = x * 2, not x *= 2; sorted(s) or s[::-1], not s.sort() or s.reverse())",
+        "ko": "함수가 입력 `{arg}`을(를) 제자리에서 바꾸었습니다: 새 값을 만드세요 "
+              "(x *= 2가 아니라 y = x * 2, s.reverse()가 아니라 s[::-1])",
     },
     "compare_failed": {
         "en": "could not compare your {what} with the expected one ({err})",
@@ -286,6 +288,7 @@ def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: 
         return f"wrong shape of the {what}: expected {_fmt_shape(e.shape)}, got {_fmt_shape(g.shape)}"
     if e.dtype.kind in "biu" and g.dtype.kind == "f" and np.all(np.isfinite(g)) and np.array_equal(g, np.round(g)):
         g = g.astype(e.dtype)  # 3.0 for 3 is fine
+    e_bool, g_bool = e.dtype == bool, g.dtype == bool
     e, g = e.astype(np.float64), g.astype(np.float64)
     if _is_low_precision(got) or _is_low_precision(expected):
         scale = float(np.max(np.abs(e))) if e.size and np.all(np.isfinite(e)) else 1.0
@@ -296,6 +299,7 @@ def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: 
         where = f" at index {tuple(int(i) for i in idx)}" if e.ndim else ""
         n_bad = f" ({int(bad.sum())} of {bad.size} values wrong)" if e.ndim else ""
         exp_s, got_s = _fmt_pair(float(e[idx]), float(g[idx]))
+        exp_s, got_s = (str(bool(e[idx])) if e_bool else exp_s), (str(bool(g[idx])) if g_bool else got_s)
         return f"wrong value of the {what}{where}: expected {exp_s}, got {got_s}{n_bad}"
     return None
 
@@ -340,7 +344,11 @@ def _same(a, b) -> bool:
         return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return True  # numbers, strings, modules: not checked here
+    if isinstance(a, numbers.Number) and isinstance(b, numbers.Number):
+        return a == b or (a != a and b != b)  # nan stays nan
+    if isinstance(a, str):
+        return a == b
+    return True  # modules and other objects: not checked here
 
 
 def _arg_names(fn: Callable, n: int) -> list[str]:
@@ -505,8 +513,8 @@ class Exercise:
             problem = _check_type(got, self.returns)
             if problem is None:
                 problem = self._compare(expected, got)
-                if problem:
-                    problem += self._mistake_hint(c, expected, got)
+            if problem:
+                problem += self._mistake_hint(c, expected, got)
             if problem is None and self.differentiable:
                 problem = self._differentiable(got)
             if problem is None and self.pure:
@@ -515,7 +523,7 @@ class Exercise:
                         problem = say("mutated", arg=arg_name)
                         break
             if problem:
-                raise Fail(problem + where)
+                raise Fail(cap(problem, MAX_MESSAGE - len(where) - 1) + where)
         return None
 
     @staticmethod

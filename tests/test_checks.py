@@ -240,3 +240,25 @@ def test_predict_first_questions(tmp_path, monkeypatch):
     assert count.check(lambda: 28.1) and count.check(lambda: np.int64(28))
     assert "you predicted 24, the next cell shows 28" in count.check(lambda: 24).message
     assert "one number" in count.check(lambda: [28, 28]).message and "one number" in count.check(lambda: True).message
+
+
+def test_booleans_print_as_booleans_and_lists_of_numbers_are_checked_for_changes():
+    assert "expected True, got False" in compare_values(np.array([True, False]), np.array([False, False]))
+
+    def reverse_in_place(s):
+        s.reverse()
+        return s[::-1]
+
+    ex = Exercise("same_list", cases=[case("a list", [1, 2, 3])], reference=lambda s: list(s), examples=[],
+                  hints=["a", "b"])
+    assert "changed its input `s` in place" in ex.check(reverse_in_place).message
+
+
+def test_a_mistake_hint_follows_a_type_problem_and_the_case_label_survives_a_long_message():
+    ex = Exercise("half", cases=[case("n=3", 3)], reference=lambda n: n // 2, returns=int,
+                  mistakes=[(lambda n: n / 2, "use // for whole numbers")], hints=["a", "b"])
+    message = ex.check(lambda n: n / 2).message
+    assert "return a Python int" in message and "use // for whole numbers" in message
+    long = Exercise("long", cases=[case("the case label", 1)], reference=lambda x: x, hints=["a", "b"],
+                    compare=lambda e, g: "x" * 1000)
+    assert "(case: the case label)" in long.check(lambda x: x).message
