@@ -33,6 +33,7 @@ import importlib.util
 import inspect
 import numbers
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -333,6 +334,8 @@ def _same(a, b) -> bool:
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
         if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)) or a.shape != b.shape:
             return False
+        if a.requires_grad != b.requires_grad or (a.grad is None) != (b.grad is None):
+            return False  # requires_grad_() or a backward() on the caller's tensor
         a, b = a.detach().cpu(), b.detach().cpu()
         same = a == b
         if a.is_floating_point() and b.is_floating_point():
@@ -588,6 +591,7 @@ class Chapter:
             path = CHAPTERS_DIR / self.folder / "solutions.py"
             spec = importlib.util.spec_from_file_location(f"solutions_{self.folder}", path)
             module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # inspect.getsource needs it to find a class's source
             spec.loader.exec_module(module)
             self._solutions = module
         return self._solutions
@@ -608,18 +612,3 @@ class Chapter:
             return self.exercises[attribute[6:]].check
         raise AttributeError(f"module common.checkers has no attribute {attribute!r}")
 
-
-# --------------------------------------------------------------------------- TEMPORARY (migration): removed when every chapter is on the engine
-def call_safely(fn, c):  # pragma: no cover
-    try:
-        return fn(*copy.deepcopy(c.args), **copy.deepcopy(c.kwargs)), None
-    except NotImplementedError:
-        return None, NOT_IMPLEMENTED
-    except Exception as err:
-        return None, f"raised {describe_error(err)} (case: {c.label})"
-
-
-def check_function(fn, reference, cases, name=None, rtol=1e-5, atol=1e-7, compare=None, mistakes=()):  # pragma: no cover
-    ex = Exercise(name or getattr(fn, "__name__", "f"), cases=cases, reference=reference, compare=compare, rtol=rtol,
-                  atol=atol, mistakes=mistakes, pure=False)
-    return ex.check(fn)

@@ -262,3 +262,14 @@ def test_a_mistake_hint_follows_a_type_problem_and_the_case_label_survives_a_lon
     long = Exercise("long", cases=[case("the case label", 1)], reference=lambda x: x, hints=["a", "b"],
                     compare=lambda e, g: "x" * 1000)
     assert "(case: the case label)" in long.check(lambda x: x).message
+
+
+def test_setting_requires_grad_or_filling_grad_counts_as_changing_an_input():
+    def grad_in_place(x):
+        x.requires_grad_()
+        return (x**2).sum().detach()
+
+    ex = Exercise("square_sum", cases=[case("x", torch.tensor([1.0, 2.0]))], reference=lambda x: (x**2).sum(),
+                  hints=["a", "b"])
+    assert "changed its input `x` in place" in ex.check(grad_in_place).message
+    assert ex.check(lambda x: (x.clone().requires_grad_() ** 2).sum().detach())

@@ -12,13 +12,7 @@ solutions = load_solutions(CHAPTERS / "00_tensors_autograd")
 
 
 def check(name, fn):
-    return getattr(ch00, f"check_{name}")(fn)
-
-
-class _StubNet(nn.Module):
-    def __init__(self, n_in, n_hidden, n_out):
-        super().__init__()
-        raise NotImplementedError("create the layers")
+    return getattr(ch00, name).check(fn)
 
 
 # --------------------------------------------------------------------------- plausible wrong answers
@@ -162,6 +156,8 @@ def _batches_floor(n_samples, batch_size, drop_last=False):
 
 
 def _batches_off_by_one(n_samples, batch_size, drop_last=False):
+    if drop_last:
+        return [batch_size] * (n_samples // batch_size)
     n = n_samples // batch_size + 1  # one batch too many when batch_size divides n_samples
     return [batch_size] * (n - 1) + [n_samples - batch_size * (n - 1)]
 
@@ -172,6 +168,71 @@ def _batches_ignores_drop_last(n_samples, batch_size, drop_last=False):
 
 def _batches_count_only(n_samples, batch_size, drop_last=False):
     return -(-n_samples // batch_size)
+
+
+def _images_divide_by_256(images):
+    return torch.from_numpy(images).float().unsqueeze(1) / 256
+
+
+def _images_float64_then_float(images):
+    return torch.from_numpy(images / 255).unsqueeze(1).half()  # float16 is not float32 either
+
+
+def _tanh_by_hand(x, grad_out):
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        t = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))  # inf / inf = nan for |x| = 1000
+    return grad_out * (1 - t**2)
+
+
+def _tanh_in_place(x, grad_out):
+    grad_out *= 1 - np.tanh(x) ** 2  # changes the caller's array
+    return grad_out
+
+
+def _tanh_into_zeros_like(x, grad_out):
+    out = np.zeros_like(x)  # an integer x gives an integer buffer: the values are truncated
+    out[...] = grad_out * (1 - np.tanh(x) ** 2)
+    return out
+
+
+def _step_returns_numpy(model, optimizer, loss_fn, x, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.detach().numpy()
+
+
+def _step_own_optimizer(model, optimizer, loss_fn, x, y):
+    own = torch.optim.SGD(model.parameters(), lr=0.1)  # ignores the optimizer it is given
+    own.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    own.step()
+    return loss.item()
+
+
+def _step_clears_the_batch(model, optimizer, loss_fn, x, y):
+    value = solutions.train_step(model, optimizer, loss_fn, x, y)
+    x.zero_()  # "free" the batch: the caller's tensor is changed
+    return value
+
+
+class _NetDetached(_NetWithoutReLU):
+    def forward(self, x):
+        with torch.no_grad():
+            return self.out(torch.relu(self.hidden(x)))
+
+
+def _batches_true_division(n_samples, batch_size, drop_last=False):
+    full = n_samples // batch_size
+    rest = (n_samples / batch_size - full) * batch_size  # a float: 2.0, not 2
+    return [batch_size] * full + ([rest] if rest and not drop_last else [])
+
+
+def _batches_array(n_samples, batch_size, drop_last=False):
+    return np.array(solutions.batch_sizes(n_samples, batch_size, drop_last))
 
 
 WRONG = [
@@ -202,6 +263,18 @@ WRONG = [
     ("batch_sizes", _batches_off_by_one, "expected 3 batches"),
     ("batch_sizes", _batches_ignores_drop_last, "drop_last=True"),
     ("batch_sizes", _batches_count_only, "list of ints"),
+    # hardening
+    ("to_tensor_images", _images_divide_by_256, "not 256"),
+    ("to_tensor_images", _images_float64_then_float, "wrong dtype"),
+    ("tanh_backward", _tanh_by_hand, "case: huge x"),
+    ("tanh_backward", _tanh_in_place, "changed its input `grad_out` in place"),
+    ("tanh_backward", _tanh_into_zeros_like, "case: integer arrays"),
+    ("train_step", _step_returns_numpy, "expected a Python float"),
+    ("train_step", _step_own_optimizer, "on the optimizer you are given"),
+    ("train_step", _step_clears_the_batch, "changed its input `x` in place"),
+    ("TwoLayerNet", _NetDetached, "does not carry gradients"),
+    ("batch_sizes", _batches_true_division, "whole number"),
+    ("batch_sizes", _batches_array, "return a list of ints, got ndarray"),
 ]
 
 
@@ -210,8 +283,31 @@ def test_wrong_answer_is_rejected(name, fn, words):
     result = check(name, fn)
     assert not result.passed, f"{fn.__name__} should fail, got: {result}"
     assert words in str(result), str(result)
+    assert "case:" in result.message, str(result)
 
 
-# --------------------------------------------------------------------------- the exercise notebook's contract
+@pytest.mark.parametrize(
+    "name, fn, hint",
+    [
+        ("to_tensor_images", _images_divide_by_256, "divide by 255, not 256"),
+        ("autograd_gradient", _grad_hard_coded, "let autograd compute it"),
+        ("tanh_backward", _tanh_ignores_upstream, "upstream gradient grad_out"),
+        ("tanh_backward", _tanh_uses_input_as_output, "x is the input, not tanh(x)"),
+        ("tanh_backward", _tanh_sigmoid_rule, "sigmoid's rule"),
+        ("batch_sizes", _batches_floor, "the last, smaller batch is kept"),
+        ("batch_sizes", _batches_ignores_drop_last, "incomplete batch is dropped"),
+        ("train_step", _step_without_zero_grad, "call optimizer.zero_grad() before loss.backward()"),
+        ("train_step", _step_backward_twice, "call loss.backward() once"),
+        ("TwoLayerNet", _NetWithoutReLU, "apply torch.relu between the layers"),
+        ("TwoLayerNet", _NetReLUAtTheEnd, "no activation after `out`"),
+        ("batch_sizes", _batches_off_by_one, "no extra batch of size 0"),
+    ],
+    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
+)
+def test_a_classic_mistake_is_named(name, fn, hint):
+    result = check(name, fn)
+    assert not result.passed and hint in result.message, str(result)
+    if getattr(ch00, name).judge is None:  # a judge names the mistake in its own sentence
+        assert "Hint:" in result.message, str(result)
 
 
