@@ -1,14 +1,13 @@
 """The learner's own notebooks (tools/exercises.py): made once, never overwritten, topped up with new
 exercises after an update, started afresh on request; and the progress report read from them."""
 import hashlib
-import inspect
 import json
 import shutil
 import sys
 
 import pytest
 
-from conftest import CHAPTERS, ROOT, load_solutions
+from conftest import CHAPTERS, ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 import exercises as tool  # noqa: E402
@@ -37,6 +36,11 @@ def _set_cell(path, name, source):
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _names(folder=CHAPTER):
+    nb = json.loads((CHAPTERS / folder / "exercises.ipynb").read_text(encoding="utf-8"))
+    return list(tool.exercise_cells(nb))
+
+
 def _digest(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -44,7 +48,8 @@ def _digest(folder):
 def test_sync_makes_a_copy_once_and_never_overwrites_it(course):
     assert tool.sync(course) == [f"{CHAPTER}: made my_exercises.ipynb"]
     mine = course / CHAPTER / "my_exercises.ipynb"
-    _set_cell(mine, "gate", "def gate(x, w, b):\n    return 'my own work'\n")
+    first = _names()[0]
+    _set_cell(mine, first, f"def {first}(*args, **kwargs):\n    return 'my own work'\n")
     before = mine.read_bytes()
     assert tool.sync(course) == []
     assert mine.read_bytes() == before
@@ -54,15 +59,16 @@ def test_sync_adds_the_exercises_a_newer_course_added_and_keeps_every_cell(cours
     tool.sync(course)
     mine = course / CHAPTER / "my_exercises.ipynb"
     nb = json.loads(mine.read_text(encoding="utf-8"))
-    nb["cells"] = [c for c in nb["cells"] if "xor_from_gates" not in "".join(c["source"])]  # an older course
+    third = _names()[2]
+    nb["cells"] = [c for c in nb["cells"] if third not in "".join(c["source"])]  # an older course
     nb["cells"][-1]["source"] = "my own notes"
     mine.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     old_cells = _cells(mine)
-    assert tool.sync(course) == [f"{CHAPTER}: added xor_from_gates to my_exercises.ipynb"]
+    assert tool.sync(course) == [f"{CHAPTER}: added {third} to my_exercises.ipynb"]
     new_cells = _cells(mine)
     assert new_cells[: len(old_cells)] == old_cells, "no cell of the learner's changes"
     added = "".join("".join(c["source"]) for c in new_cells[len(old_cells):])
-    assert "New in this version" in added and "def xor_from_gates" in added and "checks.xor_from_gates.check" in added
+    assert "New in this version" in added and f"def {third}" in added and f"checks.{third}.check" in added
     assert len({c["id"] for c in new_cells}) == len(new_cells)
     assert tool.sync(course) == [], "a second sync changes nothing"
 
@@ -70,7 +76,8 @@ def test_sync_adds_the_exercises_a_newer_course_added_and_keeps_every_cell(cours
 def test_fresh_starts_again_and_keeps_the_old_copy(course):
     tool.sync(course)
     mine = course / CHAPTER / "my_exercises.ipynb"
-    _set_cell(mine, "gate", "def gate(x, w, b):\n    return 'my own work'\n")
+    first = _names()[0]
+    _set_cell(mine, first, f"def {first}(*args, **kwargs):\n    return 'my own work'\n")
     message = tool.fresh("1", course)
     kept = [p for p in (course / CHAPTER).glob("my_exercises.*.ipynb")]
     assert len(kept) == 1 and "my own work" in kept[0].read_text(encoding="utf-8") and kept[0].name in message
@@ -80,10 +87,11 @@ def test_fresh_starts_again_and_keeps_the_old_copy(course):
 def test_progress_reports_passed_failing_and_not_started_without_changing_anything(course):
     tool.sync(course)
     mine = course / CHAPTER / "my_exercises.ipynb"
-    solutions = load_solutions(CHAPTERS / CHAPTER)
-    _set_cell(mine, "gate", inspect.getsource(solutions.gate))
-    _set_cell(mine, "sigmoid_grad", "def sigmoid_grad(z):\n    return sigmoid(z)\n")
-    _set_cell(mine, "mlp_forward", "def mlp_forward(x, W1, b1, W2, b2):\n    return (\n")
+    shutil.copyfile(CHAPTERS / CHAPTER / "solutions.py", course / CHAPTER / "mine.py")
+    right, wrong, broken, *untouched = _names()
+    _set_cell(mine, right, f"from mine import {right}\n")
+    _set_cell(mine, wrong, f"def {wrong}(*args, **kwargs):\n    return None\n")
+    _set_cell(mine, broken, f"def {broken}(*args, **kwargs):\n    return (\n")
     nb = json.loads(mine.read_text(encoding="utf-8"))
     nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": "loop",
                         "source": "while True:\n    pass\n"})  # not a definition: progress never runs it
@@ -93,13 +101,14 @@ def test_progress_reports_passed_failing_and_not_started_without_changing_anythi
     assert _digest(course) == before, "progress writes nothing"
     rows = {r["name"]: r for r in report[0]["exercises"]}
     assert report[0]["notebook"] == "my_exercises.ipynb"
-    assert rows["gate"]["status"] == "passed"
-    assert rows["sigmoid_grad"]["status"] == "failing" and "wrong value" in rows["sigmoid_grad"]["verdict"]
-    assert rows["mlp_forward"]["status"] == "failing" and "SyntaxError" in rows["mlp_forward"]["verdict"]
-    assert {rows[n]["status"] for n in ("perceptron_update", "xor_from_gates", "affine_backward")} == {"not started"}
+    assert rows[right]["status"] == "passed"
+    assert rows[wrong]["status"] == "failing" and rows[wrong]["verdict"]
+    assert rows[broken]["status"] == "failing" and "SyntaxError" in rows[broken]["verdict"]
+    assert {rows[n]["status"] for n in untouched} == {"not started"}
     table = tool.format_table(report)
-    assert "2/6" not in table and "1/6 passed" in table and "PASS gate" in table and "FAIL sigmoid_grad: wrong" in table
-    assert "1 of 6 exercises passed, 2 failing, 3 not started." in table
+    n = len(rows)
+    assert f"1/{n} passed" in table and f"PASS {right}" in table and f"FAIL {wrong}: " in table
+    assert f"1 of {n} exercises passed, 2 failing, {n - 3} not started." in table
 
 
 def test_progress_reads_the_course_copy_when_there_is_no_own_copy(course):
@@ -111,7 +120,31 @@ def test_progress_reads_the_course_copy_when_there_is_no_own_copy(course):
 def test_an_endless_function_is_stopped(course, monkeypatch):
     tool.sync(course)
     mine = course / CHAPTER / "my_exercises.ipynb"
-    _set_cell(mine, "gate", "def gate(x, w, b):\n    while True:\n        pass\n")
+    first = _names()[0]
+    _set_cell(mine, first, f"def {first}(*args, **kwargs):\n    while True:\n        pass\n")
     monkeypatch.setattr(tool, "CHECK_TIMEOUT_S", 1)
     rows = {r["name"]: r for r in tool.check_chapter(course / CHAPTER)["exercises"]}
-    assert rows["gate"]["status"] == "failing" and "took over 1 s" in rows["gate"]["verdict"]
+    assert rows[first]["status"] == "failing" and "took over 1 s" in rows[first]["verdict"]
+
+
+def test_a_chapters_own_modules_do_not_leak_into_the_next_chapter(tmp_path):
+    """Both chapters import `mine.py` (their solutions) from their own folder, as a kernel started there would."""
+    chapters = tmp_path / "chapters"
+    firsts = {}
+    for folder in [CHAPTER, "02_activations"]:
+        (chapters / folder).mkdir(parents=True)
+        shutil.copyfile(CHAPTERS / folder / "exercises.ipynb", chapters / folder / "exercises.ipynb")
+        shutil.copyfile(CHAPTERS / folder / "solutions.py", chapters / folder / "mine.py")
+        tool.sync(chapters)
+        firsts[folder] = _names(folder)[0]
+        _set_cell(chapters / folder / "my_exercises.ipynb", firsts[folder], f"from mine import {firsts[folder]}\n")
+    report = tool.progress(chapters, workers=1)
+    for chapter in report:
+        row = next(r for r in chapter["exercises"] if r["name"] == firsts[chapter["chapter"]])
+        assert row["status"] == "passed", row
+
+
+def test_the_command_line_prints_the_table(capsys):
+    assert tool.main(["progress", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "01_perceptron" in out and "exercises passed" in out

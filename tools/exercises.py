@@ -65,6 +65,24 @@ def _defined_names(source: str) -> list[str]:
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
 
 
+def _bound_names(source: str) -> list[str]:
+    """Every top-level name a cell binds (definitions, imports, assignments), for blaming a broken cell."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return _defined_names(source)
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names += [(a.asname or a.name).split(".")[0] for a in node.names]
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return names
+
+
 def exercise_cells(nb: dict) -> dict[str, list[dict]]:
     """For each exercise of a course notebook: its brief (the markdown cell before), stub and check cell."""
     cells = nb["cells"]
@@ -101,7 +119,7 @@ def sync(chapters: Path = CHAPTERS, only: list[str] | None = None) -> list[str]:
         course = _read(template)
         learner = _read(mine)
         have = {name for cell in learner["cells"] if cell["cell_type"] == "code"
-                for name in _defined_names(_source(cell))}
+                for name in _bound_names(_source(cell))}
         new = {name: cells for name, cells in exercise_cells(course).items() if name not in have}
         if not new:
             continue
@@ -174,6 +192,7 @@ def check_chapter(chapter: Path) -> dict:
     broken: dict[str, str] = {}
     cwd = os.getcwd()
     os.chdir(chapter)
+    sys.path.insert(0, str(chapter))  # as in a kernel started in the notebook's folder
     has_alarm = hasattr(signal, "SIGALRM")
     if has_alarm:
         signal.signal(signal.SIGALRM, _on_alarm)
@@ -191,7 +210,7 @@ def check_chapter(chapter: Path) -> dict:
                 if isinstance(err, KeyboardInterrupt):
                     raise
                 what = "took too long" if isinstance(err, _Timeout) else f"{type(err).__name__}: {err}"
-                for name in _defined_names(source):
+                for name in _bound_names(source):
                     broken[name] = f"your cell {i + 1} fails: {what}"
             finally:
                 if has_alarm:
@@ -217,6 +236,10 @@ def check_chapter(chapter: Path) -> dict:
                     signal.alarm(0)
     finally:
         os.chdir(cwd)
+        sys.path.remove(str(chapter))
+        for name, mod in list(sys.modules.items()):  # the chapter's own modules (solutions.py...) must not leak
+            if str(getattr(mod, "__file__", "") or "").startswith(str(chapter)):
+                del sys.modules[name]
     return {"chapter": chapter.name, "notebook": path.name, "exercises": rows}
 
 
