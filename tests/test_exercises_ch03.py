@@ -15,41 +15,6 @@ sol = load_solutions(CHAPTERS / "03_gradient_descent")
 # --------------------------------------------------------------------------- plausible wrong answers
 
 
-def mse_without_factor_2(X, y, w, b):
-    r = X @ w + b - y
-    return np.mean(r**2), X.T @ r / len(y), np.sum(r) / len(y)
-
-
-def mse_summed(X, y, w, b):
-    r = X @ w + b - y
-    return np.sum(r**2), 2 * X.T @ r, 2 * np.sum(r)
-
-
-def mse_without_bias(X, y, w, b):
-    r = X @ w - y
-    return np.mean(r**2), 2 / len(y) * X.T @ r, 2 / len(y) * np.sum(r)
-
-
-def mse_returns_loss_only(X, y, w, b):
-    return np.mean((X @ w + b - y) ** 2)
-
-
-def lr_one_over_lambda(X):
-    return 1.0 / np.linalg.eigvalsh(2 / len(X) * X.T @ X).max()
-
-
-def lr_without_2_over_n(X):
-    return 2.0 / np.linalg.eigvalsh(X.T @ X).max()
-
-
-def lr_from_lambda_min(X):
-    return 2.0 / np.linalg.eigvalsh(2 / len(X) * X.T @ X).min()
-
-
-def lr_from_largest_diagonal(X):
-    return 2.0 / np.max(np.diag(2 / len(X) * X.T @ X))
-
-
 def nesterov_plain_momentum(theta, grad, v, lr, momentum=0.9):
     v = momentum * v + grad
     return theta - lr * v, v
@@ -122,26 +87,6 @@ def raises_value_error(*args, **kwargs):
 # --------------------------------------------------------------------------- wrong answers for the hardened cases
 
 
-def mse_divides_by_features(X, y, w, b):
-    r = X @ w + b - y
-    n = X.shape[1]  # D instead of N
-    return np.sum(r**2) / n, 2 / n * X.T @ r, 2 / n * np.sum(r)
-
-
-def mse_residual_flipped(X, y, w, b):
-    r = y - X @ w - b  # the loss is the same, the gradients change sign
-    return np.mean(r**2), 2 / len(y) * X.T @ r, 2 / len(y) * np.sum(r)
-
-
-def mse_loss_as_array(X, y, w, b):
-    loss, dw, db = sol.mse_and_grad(X, y, w, b)
-    return np.atleast_1d(loss), dw, db
-
-
-def lr_as_array(X):
-    return 2.0 / np.linalg.eigvalsh(2 / len(X) * X.T @ X)[-1:]  # shape (1,), not a float
-
-
 def nesterov_in_place(theta, grad, v, lr, momentum=0.9):
     v *= momentum  # changes the caller's velocity
     v += grad
@@ -195,19 +140,106 @@ def ce_per_row(logits, labels, label_smoothing=0.0):
     return -log_p[np.arange(len(labels)), labels]  # (N,) losses, not their mean
 
 
+def mb_no_shuffle(X, y, lr, batch_size, epochs, momentum=0.0, seed=0):
+    theta, v, losses = np.zeros(X.shape[1]), np.zeros(X.shape[1]), []
+    for _ in range(epochs):
+        for start in range(0, len(y), batch_size):  # the same order in every epoch
+            xb, yb = X[start : start + batch_size], y[start : start + batch_size]
+            v = momentum * v + 2 / len(yb) * xb.T @ (xb @ theta - yb)
+            theta = theta - lr * v
+        losses.append(np.mean((X @ theta - y) ** 2))
+    return theta, np.array(losses)
+
+
+def mb_generator_per_epoch(X, y, lr, batch_size, epochs, momentum=0.0, seed=0):
+    theta, v, losses = np.zeros(X.shape[1]), np.zeros(X.shape[1]), []
+    for _ in range(epochs):
+        order = np.random.default_rng(seed).permutation(len(y))  # the same permutation every epoch
+        for start in range(0, len(y), batch_size):
+            idx = order[start : start + batch_size]
+            v = momentum * v + 2 / len(idx) * X[idx].T @ (X[idx] @ theta - y[idx])
+            theta = theta - lr * v
+        losses.append(np.mean((X @ theta - y) ** 2))
+    return theta, np.array(losses)
+
+
+def mb_divides_by_batch_size(X, y, lr, batch_size, epochs, momentum=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    theta, v, losses = np.zeros(X.shape[1]), np.zeros(X.shape[1]), []
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch_size):
+            idx = order[start : start + batch_size]
+            v = momentum * v + 2 / batch_size * X[idx].T @ (X[idx] @ theta - y[idx])  # wrong for the last batch
+            theta = theta - lr * v
+        losses.append(np.mean((X @ theta - y) ** 2))
+    return theta, np.array(losses)
+
+
+def mb_drops_last_batch(X, y, lr, batch_size, epochs, momentum=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    theta, v, losses = np.zeros(X.shape[1]), np.zeros(X.shape[1]), []
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y) - batch_size + 1, batch_size):  # the last, shorter batch is skipped
+            idx = order[start : start + batch_size]
+            v = momentum * v + 2 / len(idx) * X[idx].T @ (X[idx] @ theta - y[idx])
+            theta = theta - lr * v
+        losses.append(np.mean((X @ theta - y) ** 2))
+    return theta, np.array(losses)
+
+
+def mb_loss_before_epoch(X, y, lr, batch_size, epochs, momentum=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    theta, v, losses = np.zeros(X.shape[1]), np.zeros(X.shape[1]), []
+    for _ in range(epochs):
+        losses.append(np.mean((X @ theta - y) ** 2))  # before the updates
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch_size):
+            idx = order[start : start + batch_size]
+            v = momentum * v + 2 / len(idx) * X[idx].T @ (X[idx] @ theta - y[idx])
+            theta = theta - lr * v
+    return theta, np.array(losses)
+
+
+def mb_velocity_reset_each_epoch(X, y, lr, batch_size, epochs, momentum=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    theta, losses = np.zeros(X.shape[1]), []
+    for _ in range(epochs):
+        v = np.zeros(X.shape[1])
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch_size):
+            idx = order[start : start + batch_size]
+            v = momentum * v + 2 / len(idx) * X[idx].T @ (X[idx] @ theta - y[idx])
+            theta = theta - lr * v
+        losses.append(np.mean((X @ theta - y) ** 2))
+    return theta, np.array(losses)
+
+
+def mb_without_factor_2(X, y, lr, batch_size, epochs, momentum=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    theta, v, losses = np.zeros(X.shape[1]), np.zeros(X.shape[1]), []
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch_size):
+            idx = order[start : start + batch_size]
+            v = momentum * v + X[idx].T @ (X[idx] @ theta - y[idx]) / len(idx)
+            theta = theta - lr * v
+        losses.append(np.mean((X @ theta - y) ** 2))
+    return theta, np.array(losses)
+
+
+def mb_theta_only(X, y, lr, batch_size, epochs, momentum=0.0, seed=0):
+    return sol.minibatch_sgd(X, y, lr, batch_size, epochs, momentum, seed)[0]
+
+
+def mb_shuffles_X_in_place(X, y, lr, batch_size, epochs, momentum=0.0, seed=0):
+    theta, losses = sol.minibatch_sgd(X, y, lr, batch_size, epochs, momentum, seed)
+    np.random.default_rng(seed).shuffle(X)  # reorders the caller's data
+    return theta, losses
+
+
 WRONG = [
-    ("mse_and_grad", mse_without_factor_2, "wrong value of the dw"),
-    ("mse_and_grad", mse_summed, "wrong value of the loss"),
-    ("mse_and_grad", mse_without_bias, "wrong value of the loss"),
-    ("mse_and_grad", mse_returns_loss_only, "expected a tuple (loss, dw, db)"),
-    ("mse_and_grad", mse_divides_by_features, "not the number of features"),
-    ("mse_and_grad", mse_residual_flipped, "prediction minus target"),
-    ("mse_and_grad", mse_loss_as_array, "wrong shape of the loss"),
-    ("max_stable_lr", lr_one_over_lambda, "wrong value of the learning rate"),
-    ("max_stable_lr", lr_without_2_over_n, "wrong value of the learning rate"),
-    ("max_stable_lr", lr_from_lambda_min, "wrong value of the learning rate"),
-    ("max_stable_lr", lr_from_largest_diagonal, "largest diagonal entry"),
-    ("max_stable_lr", lr_as_array, "return a Python float"),
     ("nesterov_step", nesterov_plain_momentum, "wrong value of the theta"),
     ("nesterov_step", nesterov_lookahead_with_old_v, "wrong value of the theta"),
     ("nesterov_step", nesterov_sutskever_velocity, "wrong value of the v"),
@@ -228,6 +260,15 @@ WRONG = [
     ("cross_entropy", ce_global_max, "very different scales"),
     ("cross_entropy", ce_in_place, "changed its input `logits` in place"),
     ("cross_entropy", ce_per_row, "return a Python float"),
+    ("minibatch_sgd", mb_no_shuffle, "wrong value of the theta"),
+    ("minibatch_sgd", mb_generator_per_epoch, "wrong value of the theta"),
+    ("minibatch_sgd", mb_divides_by_batch_size, "the last batch has 5"),
+    ("minibatch_sgd", mb_drops_last_batch, "the last batch has 5"),
+    ("minibatch_sgd", mb_loss_before_epoch, "wrong value of the losses"),
+    ("minibatch_sgd", mb_velocity_reset_each_epoch, "momentum 0.9"),
+    ("minibatch_sgd", mb_without_factor_2, "wrong value of the theta"),
+    ("minibatch_sgd", mb_theta_only, "expected a tuple (theta, losses)"),
+    ("minibatch_sgd", mb_shuffles_X_in_place, "changed its input `X` in place"),
 ]
 
 
@@ -243,13 +284,6 @@ def test_wrong_answer_is_rejected(name, wrong, word):
 @pytest.mark.parametrize(
     "name, wrong, hint",
     [
-        ("mse_and_grad", mse_without_factor_2, "carry the factor 2/N"),
-        ("mse_and_grad", mse_summed, "not the sum"),
-        ("mse_and_grad", mse_without_bias, "include the bias"),
-        ("max_stable_lr", lr_one_over_lambda, "not 1 / lambda_max"),
-        ("max_stable_lr", lr_without_2_over_n, "keep the 2/N"),
-        ("max_stable_lr", lr_from_lambda_min, "largest eigenvalue sets the limit"),
-        ("max_stable_lr", lr_from_largest_diagonal, "largest diagonal entry"),
         ("nesterov_step", nesterov_plain_momentum, "update v first"),
         ("nesterov_step", nesterov_sutskever_velocity, "not scaled by -lr"),
         ("adamw_step", adamw_no_bias_correction, "correct the bias"),
@@ -261,6 +295,13 @@ def test_wrong_answer_is_rejected(name, wrong, word):
         ("cross_entropy", ce_global_max, "each row's own maximum"),
         ("cross_entropy", ce_summed, "the mean, not the sum"),
         ("cross_entropy", ce_smoothing_over_other_classes, "the true one included"),
+        ("minibatch_sgd", mb_no_shuffle, "draw a new order"),
+        ("minibatch_sgd", mb_generator_per_epoch, "make the generator once"),
+        ("minibatch_sgd", mb_divides_by_batch_size, "average over len(idx)"),
+        ("minibatch_sgd", mb_drops_last_batch, "keep the last, shorter batch"),
+        ("minibatch_sgd", mb_loss_before_epoch, "after each epoch's updates"),
+        ("minibatch_sgd", mb_velocity_reset_each_epoch, "carries over from one epoch"),
+        ("minibatch_sgd", mb_without_factor_2, "carries the factor 2"),
     ],
 )
 def test_a_classic_mistake_is_named(name, wrong, hint):
@@ -269,27 +310,88 @@ def test_a_classic_mistake_is_named(name, wrong, hint):
     assert "Hint:" in message and hint in message.split("Hint:", 1)[1], message
 
 
+# --------------------------------------------------------------------------- predictions and the experiment
+
+WRONG_PREDICTIONS = [
+    ("predict_zigzag", "a", "the sign flips"),  # forgets that lr > 1/lambda overshoots
+    ("predict_zigzag", "c", "the zig-zag shrinks"),  # thinks overshooting means diverging
+    ("predict_zigzag", "d", "the sign flips"),
+    ("predict_adam_first_step", "a", "not by the size of the gradient"),  # SGD's intuition
+    ("predict_adam_first_step", "c", "lr * sign(g)"),
+]
+
+
+@pytest.mark.parametrize("name, answer, why", WRONG_PREDICTIONS)
+def test_a_wrong_prediction_is_rejected_with_the_reason(name, answer, why):
+    result = getattr(ch03, name).check(lambda: answer)
+    assert not result.passed and "not what happens" in result.message and f"you chose {answer!r}" in result.message
+    assert why in result.message, result.message
+
+
+@pytest.mark.parametrize("name", ["predict_zigzag", "predict_adam_first_step"])
+def test_a_prediction_that_is_no_option_is_rejected(name):
+    assert "answer with one of" in getattr(ch03, name).check(lambda: "yes").message
+
+
+WRONG_RATES = [
+    (1e-3, ["your learning rate 0.001 reached f = 0.00251 after 500 steps", "too small"]),  # the lesson's grid value
+    (1e-4, ["reached f = 2.27", "too small"]),
+    (2e-3, ["after 500 steps", "too large"]),  # bounces in the valley
+    (5e-3, ["diverged", "Too large"]),
+]
+
+
+@pytest.mark.parametrize("lr, words", WRONG_RATES, ids=[str(lr) for lr, _ in WRONG_RATES])
+def test_a_learning_rate_that_misses_the_target_says_what_it_reached(lr, words):
+    result = ch03.nesterov_lr.check(lambda: lr)
+    assert not result.passed and "asked: f below 0.001 within 500 steps" in result.message, result.message
+    for word in words:
+        assert word in result.message, result.message
+
+
+@pytest.mark.parametrize("answer, word", [([1e-3, 2e-3], "return one number"), (0.0, "positive"), (-0.001, "positive"),
+                                          ("0.0015", "return one number"), (np.array([0.0015]), "took f below")])
+def test_the_experiment_reads_one_positive_number(answer, word):
+    assert word in str(ch03.nesterov_lr.check(lambda: answer))
+
+
+def test_the_experiments_solution_is_inside_the_window_that_works():
+    lr = sol.nesterov_lr()
+    rates = ch03._finishing_rates()
+    assert rates[0] < lr <= rates[-1] and rates[-1] / rates[0] > 1.2  # a window, found by sweeping, not a point
+
+
 # --------------------------------------------------------------------------- the solutions agree with PyTorch
 
 
-@pytest.mark.parametrize("n, d", [(1, 1), (1, 4), (7, 3), (40, 9)])
-def test_mse_and_grad_matches_autograd(n, d):
-    rng = np.random.default_rng(n * 100 + d)
-    X, y, w, b = rng.normal(size=(n, d)), rng.normal(size=n), rng.normal(size=d), float(rng.normal())
-    loss, dw, db = sol.mse_and_grad(X, y, w, b)
-    wt, bt = torch.tensor(w, requires_grad=True), torch.tensor(b, dtype=torch.float64, requires_grad=True)
-    loss_t = torch.nn.functional.mse_loss(torch.tensor(X) @ wt + bt, torch.tensor(y))
-    loss_t.backward()
-    assert rel_error(loss, loss_t.item()) < 1e-12
-    assert rel_error(dw, wt.grad.numpy()) < 1e-12 and rel_error(db, bt.grad.item()) < 1e-12
+def test_the_predictions_are_what_happens():
+    theta = 1.0
+    path = []
+    for _ in range(6):
+        theta = theta - 0.4 * 4 * theta
+        path.append(theta)
+    assert all(abs(b) < abs(a) and a * b < 0 for a, b in zip(path, path[1:]))  # 'b': shrinks, flips sign
+    p = torch.zeros(2, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=0.01)
+    p.grad = torch.tensor([1e-3, 1e3])
+    opt.step()
+    assert torch.allclose(-p.detach(), torch.tensor([0.01, 0.01]), rtol=1e-4)  # 'b': both about lr
 
 
-@pytest.mark.parametrize("n, d", [(50, 2), (3, 6), (20, 1)])
-def test_max_stable_lr_matches_torch_hessian(n, d):
-    X = np.random.default_rng(d).normal(size=(n, d))
-    Xt, zeros = torch.tensor(X), torch.zeros(d, dtype=torch.float64)
-    hessian = torch.autograd.functional.hessian(lambda w: ((Xt @ w) ** 2).mean(), zeros)  # the same for any y
-    assert rel_error(sol.max_stable_lr(X), 2 / torch.linalg.eigvalsh(hessian).max().item()) < 1e-10
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_minibatch_sgd_with_one_batch_matches_torch_sgd(momentum):
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(30, 4)), rng.normal(size=30)
+    theta, losses = sol.minibatch_sgd(X, y, 0.05, 100, 5, momentum=momentum)
+    w = torch.zeros(4, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.05, momentum=momentum)
+    expected = []
+    for _ in range(5):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(torch.tensor(X) @ w, torch.tensor(y)).backward()
+        opt.step()
+        expected.append(torch.nn.functional.mse_loss(torch.tensor(X) @ w, torch.tensor(y)).item())
+    assert rel_error(theta, w.detach().numpy()) < 1e-12 and rel_error(losses, np.array(expected)) < 1e-12
 
 
 def _torch_path(optimizer_cls, grads, theta0, **hp):

@@ -1,69 +1,12 @@
 """Reference solutions for chapter 04's exercises (same names and signatures as the stubs)."""
 import numpy as np
 
-
-def init_scale(fan_in, fan_out, method):
-    """The std (``*_normal``) or the bound a of U(-a, a) (``*_uniform``) of Xavier or He initialisation.
-
-    method: "xavier_normal", "xavier_uniform", "he_normal" or "he_uniform". Returns a float.
-    """
-    if method.startswith("xavier"):
-        variance = 2.0 / (fan_in + fan_out)
-    elif method.startswith("he"):
-        variance = 2.0 / fan_in
-    else:
-        raise ValueError(f"unknown method {method!r}")
-    if method.endswith("uniform"):
-        return float(np.sqrt(3.0 * variance))  # U(-a, a) has variance a^2 / 3
-    return float(np.sqrt(variance))
+from common.checkers.ch04 import train_small_mlp
 
 
-def batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5):
-    """Batch norm of x (N, D) in training mode.
-
-    Returns ``(y, new_running_mean, new_running_var)``: y (N, D) and the running statistics (D,)
-    updated as ``torch.nn.BatchNorm1d`` does (the running variance uses the unbiased batch variance).
-    """
-    n = x.shape[0]
-    mean = x.mean(axis=0)
-    var = x.var(axis=0)
-    x_hat = (x - mean) / np.sqrt(var + eps)
-    y = gamma * x_hat + beta
-    new_running_mean = (1 - momentum) * running_mean + momentum * mean
-    new_running_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)
-    return y, new_running_mean, new_running_var
-
-
-def batchnorm_backward(dout, x, gamma, eps=1e-5):
-    """Gradients of training-mode batch norm: ``(dx (N, D), dgamma (D,), dbeta (D,))`` from dL/dy = dout (N, D)."""
-    s = 1.0 / np.sqrt(x.var(axis=0) + eps)
-    x_hat = (x - x.mean(axis=0)) * s
-    dbeta = dout.sum(axis=0)
-    dgamma = (dout * x_hat).sum(axis=0)
-    g = dout * gamma
-    dx = s * (g - g.mean(axis=0) - x_hat * (g * x_hat).mean(axis=0))
-    return dx, dgamma, dbeta
-
-
-def dropout(x, p, training, rng):
-    """Inverted dropout: in training, zero each element with probability p and divide the rest by 1 - p.
-
-    In inference mode (``training=False``) return x unchanged. Draw the mask from ``rng``.
-    """
-    if not training or p == 0:
-        return x
-    mask = rng.random(x.shape) >= p
-    return x * mask / (1.0 - p)
-
-
-def l2_regularize(loss, weights, grads, weight_decay):
-    """Add the L2 penalty (weight_decay / 2) * sum ||W||^2 to ``loss`` and weight_decay * W to each gradient.
-
-    Returns ``(new_loss, new_grads)`` with ``new_grads`` a list in the order of ``weights``.
-    """
-    penalty = 0.5 * weight_decay * sum(np.sum(w**2) for w in weights)
-    new_grads = [g + weight_decay * w for w, g in zip(weights, grads)]
-    return loss + penalty, new_grads
+def predict_initial_loss():
+    """The cross-entropy of a 10-class classifier whose logits all start near 0: -log(1/10) = log 10."""
+    return float(np.log(10))
 
 
 def early_stopping(val_losses, patience, min_delta=0.0):
@@ -82,3 +25,38 @@ def early_stopping(val_losses, patience, min_delta=0.0):
             if waited >= patience:
                 return epoch, best_epoch
     return len(val_losses), best_epoch
+
+
+def predict_smallest_gradient():
+    """In a deep sigmoid MLP the gradient shrinks on its way back: the first layer's is the smallest."""
+    return "a"
+
+
+def fold_batchnorm(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
+    """Fold inference-mode batch norm into the layer ``x @ W + b`` before it.
+
+    W: (D_in, D_out), the other arrays (D_out,). BN(x @ W + b) = (x @ W + b - mean) * scale + beta with
+    scale = gamma / sqrt(running_var + eps), which is x @ (W * scale) + ((b - mean) * scale + beta).
+    Returns ``(W_folded, b_folded)`` with the shapes of W and b.
+    """
+    scale = gamma / np.sqrt(running_var + eps)
+    return W * scale, (b - running_mean) * scale + beta
+
+
+def choose_weight_decay():
+    """A weight decay with which the small MLP's validation loss ends below the target: found by a sweep."""
+    sweep = {wd: train_small_mlp(wd)["val_loss"] for wd in (3e-3, 1e-2, 3e-2)}
+    return min(sweep, key=sweep.get)
+
+
+def layernorm_backward(dout, x, gamma, eps=1e-5):
+    """Gradients ``(dx (N, D), dgamma (D,), dbeta (D,))`` of layer norm y = gamma * x_hat + beta.
+
+    Layer norm normalises each row of x over its D features; gamma and beta have one entry per feature,
+    so their gradients sum over the batch. dx is batch norm's formula with the means taken along each row.
+    """
+    s = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    x_hat = (x - x.mean(axis=1, keepdims=True)) * s
+    g = dout * gamma
+    dx = s * (g - g.mean(axis=1, keepdims=True) - x_hat * (g * x_hat).mean(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)

@@ -4,12 +4,20 @@ The reference answers are the chapter's ``solutions.py``; this module holds what
 exercise: its cases, the brief's worked example, classic mistakes and hints. The step functions
 (``nesterov_step``, ``adamw_step``) are checked on states an optimiser meets after some steps
 (non-zero velocity and moments, a late step t) and must return new arrays, not update their inputs.
+The predict-first questions are answered by the solution's key; the experiment ``nesterov_lr`` is
+judged by its outcome: the checker runs Nesterov momentum on the Rosenbrock function with the
+learner's learning rate and says how far it got. ``rosenbrock`` and ``rosenbrock_grad`` are exported
+for the notebook.
 """
 from __future__ import annotations
 
-import numpy as np
+import functools
+import numbers
 
-from common.checks import Chapter, case, example, named_parts
+import numpy as np
+import torch
+
+from common.checks import Chapter, Fail, call, cap, case, example, named_parts
 
 CHAPTER = Chapter("03_gradient_descent")
 __getattr__ = CHAPTER.legacy
@@ -19,97 +27,26 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-# --------------------------------------------------------------------------- 1. mse_and_grad
-def _mse_cases():
-    r = _rng(301)
-    return [
-        case("N=8 examples, D=3 features", r.normal(size=(8, 3)), r.normal(size=8), r.normal(size=3), 0.5),
-        case("batch of 1 (N=1, D=4)", r.normal(size=(1, 4)), r.normal(size=1), r.normal(size=4), -1.0),
-        case("a single feature (D=1)", r.normal(size=(5, 1)), r.normal(size=5), np.array([2.0]), 1.0),
-        case("w = 0 and b = 0", r.normal(size=(6, 2)), r.normal(size=6), np.zeros(2), 0.0),
-        case("more features than examples (N=3, D=5)", r.normal(size=(3, 5)), r.normal(size=3), r.normal(size=5), 0.2),
-        case("N=50, D=7, large values", 10 * r.normal(size=(50, 7)), 100 * r.normal(size=50), r.normal(size=7), 3.0),
-        case("integer X, y, w and b", r.integers(-3, 4, size=(4, 2)), r.integers(-3, 4, size=4), np.array([1, -2]), 1),
-    ]
-
-
-def _mse_with(X, y, w, b, factor=2.0, n=None, bias=True, sign=1.0):
-    r = sign * (X @ w + (b if bias else 0) - y)
-    n = len(y) if n is None else n
-    return np.sum(r**2) / n, factor / n * X.T @ r, factor / n * np.sum(r)
-
-
-mse_and_grad = CHAPTER.exercise(
-    "mse_and_grad",
-    examples=[example((2.5, np.array([-7.0, -10.0]), -3.0), "the brief's example: X = [[1, 2], [3, 4]], y = [1, 2], "
-                      "w = [0, 0], b = 0", np.array([[1, 2], [3, 4]]), np.array([1, 2]), np.array([0, 0]), 0)],
-    cases=_mse_cases,
-    compare=named_parts("loss", "dw", "db"),
-    mistakes=[
-        (lambda X, y, w, b: _mse_with(X, y, w, b, factor=1.0), "the derivative of r**2 is 2 r: both gradients "
-                                                               "carry the factor 2/N"),
-        (lambda X, y, w, b: _mse_with(X, y, w, b, n=1), "the loss is the mean over the N examples, not the sum "
-                                                        "(and so are the gradients: 2/N)"),
-        (lambda X, y, w, b: _mse_with(X, y, w, b, bias=False), "the residuals include the bias: r = X @ w + b - y"),
-        (lambda X, y, w, b: _mse_with(X, y, w, b, sign=-1.0), "with r = X @ w + b - y (prediction minus target) the "
-                                                              "gradients are +2/N X^T r and +2/N sum(r)"),
-        (lambda X, y, w, b: _mse_with(X, y, w, b, n=X.shape[1]), "N is the number of examples, len(y), not the "
-                                                                 "number of features"),
-    ],
+# --------------------------------------------------------------------------- 1. predict_zigzag (predict first)
+predict_zigzag = CHAPTER.predict(
+    "predict_zigzag",
+    why="One step gives theta - 0.4 * 4 theta = -0.6 theta: the factor 1 - lr * lambda is negative (lr > 1/lambda), "
+        "so the sign flips, and its size is below 1 (lr < 2/lambda), so the zig-zag shrinks.",
+    options={
+        "a": "theta shrinks towards 0 and keeps its sign",
+        "b": "theta shrinks towards 0 but flips its sign at every step",
+        "c": "theta flips its sign and grows: gradient descent diverges",
+        "d": "theta lands exactly on 0 after one step and stays there",
+    },
     hints=[
-        "Compute the residuals once: the loss and both gradients are short expressions of them.",
-        "`r = X @ w + b - y` has shape (N,). The loss is the mean of `r**2`; `X.T @ r` has the shape (D,) of w; "
-        "db adds up r. Both gradients carry the factor 2/N, with N = len(y).",
-        "`r = X @ w + b - y`, `n = len(y)`, then `return np.mean(r**2), 2 / n * X.T @ r, 2 / n * np.sum(r)`.",
+        "Write one step out: theta_new = theta - lr * f'(theta). What number multiplies theta?",
+        "Here f'(theta) = 4 theta, so theta_new = (1 - 0.4 * 4) theta. Is that factor positive or negative? Is its "
+        "size below 1? The answer is one of 'a', 'b', 'c', 'd'. `checks.predict_zigzag.solution()` shows it.",
     ],
 )
 
 
-# --------------------------------------------------------------------------- 2. max_stable_lr
-def _lr_cases():
-    r = _rng(302)
-    rotated = r.normal(size=(40, 3)) @ np.array([[1.0, 0.9, 0.0], [0.0, 1.0, 0.9], [0.0, 0.0, 1.0]])
-    return [
-        case("X with 50 rows and 3 columns", r.normal(size=(50, 3))),
-        case("X = [x, 1] (a column of ones for the bias)", np.c_[r.uniform(0, 2, 30), np.ones(30)]),
-        case("correlated columns (the largest diagonal entry of X^T X is not lambda_max)", rotated),
-        case("a single column", r.normal(size=(20, 1))),
-        case("fewer rows than columns (N=3, D=6)", r.normal(size=(3, 6))),
-        case("X scaled by 10 (the rate shrinks 100 times)", 10 * r.normal(size=(25, 2))),
-        case("integer X", r.integers(-2, 3, size=(6, 3))),
-    ]
-
-
-def _hessian(X, factor=2.0):
-    return factor / len(X) * X.T @ X
-
-
-max_stable_lr = CHAPTER.exercise(
-    "max_stable_lr",
-    examples=[example(0.5, "the brief's example: X = [[1, 0], [0, 2]]", np.array([[1, 0], [0, 2]]))],
-    cases=_lr_cases,
-    returns=float,
-    what="learning rate",
-    mistakes=[
-        (lambda X: 1.0 / np.linalg.eigvalsh(_hessian(X)).max(), "the threshold is 2 / lambda_max, not 1 / lambda_max"),
-        (lambda X: 2.0 / np.linalg.eigvalsh(X.T @ X).max(), "the Hessian of the mean squared error is (2/N) X^T X: "
-                                                            "keep the 2/N"),
-        (lambda X: 2.0 / np.linalg.eigvalsh(_hessian(X)).min(), "the largest eigenvalue sets the limit: eigvalsh sorts "
-                                                                "them in ascending order, so take the last"),
-        (lambda X: 2.0 / np.diag(_hessian(X)).max(), "the largest diagonal entry is not the largest eigenvalue when "
-                                                     "the columns are correlated: use np.linalg.eigvalsh"),
-    ],
-    hints=[
-        "The Hessian of the MSE depends neither on w nor on y: build it from X alone, then find its largest "
-        "eigenvalue.",
-        "`H = 2 / N * X.T @ X` is a symmetric (D, D) matrix. `np.linalg.eigvalsh(H)` returns its eigenvalues in "
-        "ascending order: the largest is the last one.",
-        "`H = 2 / len(X) * X.T @ X` and `return float(2 / np.linalg.eigvalsh(H)[-1])`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 3. nesterov_step
+# --------------------------------------------------------------------------- 2. nesterov_step
 def _nesterov_cases():
     r = _rng(303)
     return [
@@ -159,7 +96,108 @@ nesterov_step = CHAPTER.exercise(
 )
 
 
-# --------------------------------------------------------------------------- 4. adamw_step
+# --------------------------------------------------------------------------- 3. nesterov_lr (experiment)
+ROSENBROCK_START = np.array([-1.2, 1.0])
+ROSENBROCK_TARGET = 1e-3
+NESTEROV_BUDGET = 500  # steps
+
+
+def rosenbrock(p):
+    """The Rosenbrock function (1 - x)^2 + 100 (y - x^2)^2 of a point p = (x, y); its minimum is 0 at (1, 1)."""
+    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+
+def rosenbrock_grad(p):
+    """The gradient of :func:`rosenbrock` at p = (x, y), a NumPy array of shape (2,)."""
+    x, y = p
+    return np.array([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)])
+
+
+def _nesterov_run(lr: float, budget: int = NESTEROV_BUDGET):
+    """Nesterov momentum 0.9 from (-1.2, 1): (step at which f < target or None, losses, diverged)."""
+    theta, v, losses = ROSENBROCK_START.copy(), np.zeros(2), []
+    with np.errstate(all="ignore"):
+        for step in range(1, budget + 1):
+            g = rosenbrock_grad(theta)
+            v = 0.9 * v + g
+            theta = theta - lr * (g + 0.9 * v)
+            if not np.all(np.abs(theta) < 1e6):
+                return None, losses, True
+            losses.append(float(rosenbrock(theta)))
+            if losses[-1] < ROSENBROCK_TARGET:
+                return step, losses, False
+    return None, losses, False
+
+
+@functools.cache
+def _finishing_rates() -> list[float]:
+    """The learning rates of a fine sweep that finish within the budget (to tell too small from too large)."""
+    return [lr for lr in np.geomspace(1e-4, 1e-2, 41) if _nesterov_run(lr)[0] is not None]
+
+
+def _one_positive_number(value, what: str) -> float:
+    """The learner's choice as a float; a Fail that says what was wrong otherwise."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.item()
+    if value is None:
+        raise Fail(f"the {what} is None: did you forget `return`?")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise Fail(f"return one number, the {what}, not {cap(repr(value), 60)}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise Fail(f"the {what} must be a positive, finite number, not {value!r}")
+    return value
+
+
+def _judge_nesterov_lr(fn) -> str:
+    lr = _one_positive_number(call(fn, label="your learning rate"), "learning rate")
+    steps, losses, diverged = _nesterov_run(lr)
+    asked = f"asked: f below {ROSENBROCK_TARGET:g} within {NESTEROV_BUDGET} steps"
+    if diverged:
+        raise Fail(f"with your learning rate {lr:.3g} the run diverged (f was {losses[-1] if losses else np.inf:.3g} "
+                   f"at step {len(losses)}, then overflowed); {asked}. Too large: try smaller rates")
+    if steps is None:
+        why = ("too large: it bounces across the valley without settling" if lr > _finishing_rates()[-1]
+               else "too small: it is still creeping along the valley floor")
+        raise Fail(f"your learning rate {lr:.3g} reached f = {losses[-1]:.3g} after {NESTEROV_BUDGET} steps; {asked} "
+                   f"({why})")
+    return f"your learning rate {lr:.3g} took f below {ROSENBROCK_TARGET:g} at step {steps} ({asked})"
+
+
+nesterov_lr = CHAPTER.exercise(
+    "nesterov_lr",
+    judge=_judge_nesterov_lr,
+    hints=[
+        "Do not guess: write a function that runs your nesterov_step from (-1.2, 1) and returns the step at which "
+        "rosenbrock(theta) falls below 1e-3 (or None after 500 steps), then try many learning rates.",
+        "Rates spaced by a constant factor cover the range evenly: `np.geomspace(1e-4, 1e-2, 41)`. Stop a run early "
+        "when theta is no longer finite. Among the rates that finish, the fastest sits just below the rate where "
+        "runs start to fail. Return it as a float; `checks.nesterov_lr.solution()` shows a sweep.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 4. predict_adam_first_step (predict first)
+predict_adam_first_step = CHAPTER.predict(
+    "predict_adam_first_step",
+    why="At t = 1, m_hat = g and v_hat = g^2, so the step is lr * g / (|g| + eps) = lr * sign(g): Adam's step "
+        "is set by lr, not by the size of the gradient.",
+    options={
+        "a": "about 1e-5 and 10: the step is proportional to the gradient, as with SGD",
+        "b": "both about 0.01, the learning rate",
+        "c": "the parameter with the tiny gradient takes the larger step",
+    },
+    hints=[
+        "Write out m, v, m_hat and v_hat after one step from m = v = 0, with t = 1.",
+        "With t = 1, m_hat = g and v_hat = g**2 exactly. What is g / sqrt(g**2)? Answer 'a', 'b' or 'c'; "
+        "`checks.predict_adam_first_step.solution()` shows it.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 5. adamw_step
 def _adamw_cases():
     r = _rng(304)
 
@@ -248,7 +286,7 @@ adamw_step = CHAPTER.exercise(
 )
 
 
-# --------------------------------------------------------------------------- 5. cross_entropy
+# --------------------------------------------------------------------------- 6. cross_entropy
 def _ce_cases():
     r = _rng(305)
     return [
@@ -315,5 +353,88 @@ cross_entropy = CHAPTER.exercise(
         "1 - label_smoothing at each row's label.",
         "`target = np.full((n, c), label_smoothing / c)`, `target[np.arange(n), labels] += 1 - label_smoothing`, "
         "then `return float(-np.mean(np.sum(target * log_p, axis=1)))`.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 7. minibatch_sgd
+def _mb_data(rng, n, d):
+    X = np.c_[rng.normal(size=(n, d - 1)), np.ones(n)]  # a column of ones carries the bias
+    return X, X @ rng.normal(size=d) + 0.1 * rng.normal(size=n)
+
+
+def _mb_cases():
+    r = _rng(307)
+    return [
+        case("N=40, D=3, batches of 8, 3 epochs", *_mb_data(r, 40, 3), 0.05, 8, 3),
+        case("N=37, batches of 8 (the last batch has 5), momentum 0.9, 2 epochs", *_mb_data(r, 37, 2), 0.02, 8, 2,
+             momentum=0.9),
+        case("batches of 1 (pure SGD), N=10, 2 epochs", *_mb_data(r, 10, 2), 0.05, 1, 2),
+        case("one batch larger than N (batch gradient descent), 4 epochs", *_mb_data(r, 20, 3), 0.1, 64, 4),
+        case("N=30, batches of 7, momentum 0.5, seed 7, 4 epochs", *_mb_data(r, 30, 4), 0.05, 7, 4, momentum=0.5,
+             seed=7),
+        case("a single epoch, momentum and seed left at their defaults", *_mb_data(r, 25, 2), 0.05, 10, 1),
+    ]
+
+
+def _mb_with(X, y, lr, batch_size, epochs, momentum=0.0, seed=0, shuffle=True, rng_per_epoch=False,
+             divide_by="actual", drop_last=False, loss_before=False, reset_v=False, factor=2.0):
+    n, d = X.shape
+    rng = np.random.default_rng(seed)
+    theta, v, losses = np.zeros(d), np.zeros(d), []
+    for _ in range(epochs):
+        if rng_per_epoch:
+            rng = np.random.default_rng(seed)
+        if reset_v:
+            v = np.zeros(d)
+        if loss_before:
+            losses.append(np.mean((X @ theta - y) ** 2))
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            if drop_last and len(idx) < batch_size:
+                continue
+            b = len(idx) if divide_by == "actual" else batch_size
+            g = factor / b * X[idx].T @ (X[idx] @ theta - y[idx])
+            v = momentum * v + g
+            theta = theta - lr * v
+        if not loss_before:
+            losses.append(np.mean((X @ theta - y) ** 2))
+    return theta, np.array(losses)
+
+
+def _mb_mistake(**how):
+    return lambda *args, **kwargs: _mb_with(*args, **kwargs, **how)
+
+
+minibatch_sgd = CHAPTER.exercise(
+    "minibatch_sgd",
+    examples=[example((np.array([1.5]), np.array([2.5, 0.625])), "the brief's example: X = [[1], [2]], y = [2, 4], "
+                      "lr = 0.1, batch_size = 2, epochs = 2",
+                      np.array([[1.0], [2.0]]), np.array([2.0, 4.0]), 0.1, 2, 2)],
+    cases=_mb_cases,
+    compare=named_parts("theta", "losses"),
+    mistakes=[
+        (_mb_mistake(shuffle=False), "shuffle: draw a new order `rng.permutation(N)` at the start of every epoch"),
+        (_mb_mistake(rng_per_epoch=True), "make the generator once, before the first epoch: a generator made anew "
+                                          "in every epoch draws the same order every time"),
+        (_mb_mistake(divide_by="batch_size"), "the last batch can be shorter: average over len(idx), the examples "
+                                              "really in the batch, not batch_size"),
+        (_mb_mistake(drop_last=True), "keep the last, shorter batch: every example is used once per epoch"),
+        (_mb_mistake(loss_before=True), "record the loss after each epoch's updates, not before them"),
+        (_mb_mistake(reset_v=True), "the velocity carries over from one epoch to the next: set it to zero once, "
+                                    "before the first epoch"),
+        (_mb_mistake(factor=1.0), "the gradient of the mean of r**2 carries the factor 2: 2 / B * X_b.T @ r_b"),
+    ],
+    hints=[
+        "Three nested levels: epochs; inside each, a fresh random order of the N examples cut into consecutive "
+        "batches; inside each batch, one gradient and one momentum update. After the batch loop, the MSE on all "
+        "of X goes into the list of losses.",
+        "`rng = np.random.default_rng(seed)` once; per epoch `order = rng.permutation(n)`; "
+        "`for start in range(0, n, batch_size): idx = order[start:start + batch_size]`. The gradient of the batch "
+        "is `2 / len(idx) * xb.T @ (xb @ theta - yb)`; build new arrays (theta = theta - ..., never in place).",
+        "In the batch loop: `g = 2 / len(idx) * xb.T @ (xb @ theta - yb)`, `v = momentum * v + g`, "
+        "`theta = theta - lr * v`; after it `losses.append(np.mean((X @ theta - y) ** 2))`; finally "
+        "`return theta, np.array(losses)`. `checks.minibatch_sgd.solution()` shows the rest.",
     ],
 )

@@ -1,16 +1,22 @@
 """Exercises of chapter 04, training deep networks: ``checks.<name>.check(fn)``, ``.hint()``, ``.solution()``.
 
 The reference answers are the chapter's ``solutions.py``; this module holds what is specific to each
-exercise: its cases, the brief's worked example, classic mistakes and hints. Dropout is random, so it
-is judged by its properties (share dropped, scaling, inference mode, seeding) instead.
+exercise: its cases, the brief's worked example, classic mistakes and hints. The predict-first
+questions are answered by the solution's value; the experiment ``choose_weight_decay`` is judged by
+its outcome: the checker trains the small MLP of :func:`train_small_mlp` with the learner's weight
+decay and says what validation loss it reached. ``train_small_mlp`` is exported for the notebook.
 """
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
+import torch
+from torch import nn
 
-from common.checks import Chapter, Fail, call, case, example, named_parts, say
+from common.checks import Chapter, Fail, call, cap, case, example, named_parts
+from common.data import load_mnist5k
 
 CHAPTER = Chapter("04_training_deep_nets")
 __getattr__ = CHAPTER.legacy
@@ -20,294 +26,22 @@ def _rng(seed: int = 4) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-# --------------------------------------------------------------------------- 1. init_scale
-_METHODS = ("xavier_normal", "xavier_uniform", "he_normal", "he_uniform")
-
-
-def _init_cases():
-    return [case(f"fan_in={i}, fan_out={o}, method={m!r}", i, o, m)
-            for i, o in [(784, 256), (3, 1000), (100, 100), (1, 1)] for m in _METHODS]
-
-
-def _init_with(fan_in, fan_out, method, xavier=None, he=None, bound=True, root=True):
-    xavier = xavier or (lambda i, o: 2.0 / (i + o))
-    he = he or (lambda i, o: 2.0 / i)
-    variance = (xavier if method.startswith("xavier") else he)(fan_in, fan_out)
-    if method.endswith("uniform") and bound:
-        variance = 3.0 * variance
-    return float(np.sqrt(variance) if root else variance)
-
-
-init_scale = CHAPTER.exercise(
-    "init_scale",
-    examples=[example(0.050507627227610534, "the brief's example: init_scale(784, 256, 'he_normal')",
-                      784, 256, "he_normal"),
-              example(0.17320508075688773, "the brief's example: init_scale(100, 100, 'xavier_uniform')",
-                      100, 100, "xavier_uniform")],
-    cases=_init_cases,
-    returns=float,
-    what="scale",
-    rtol=1e-6,
-    mistakes=[
-        (lambda i, o, m: _init_with(i, o, m, root=False), "return the standard deviation (or the bound), the square "
-                                                          "root of the variance"),
-        (lambda i, o, m: _init_with(i, o, m, bound=False), "for U(-a, a) return the bound a = sqrt(3 * variance), "
-                                                           "not the standard deviation"),
-        (lambda i, o, m: _init_with(i, o, m, xavier=lambda i, o: 1.0 / i), "Xavier uses both fans: variance "
-                                                                           "2 / (fan_in + fan_out)"),
-        (lambda i, o, m: _init_with(i, o, m, he=lambda i, o: 2.0 / o), "He uses fan_in: variance 2 / fan_in"),
-        (lambda i, o, m: _init_with(i, o, m, he=lambda i, o: 1.0 / i), "He doubles the variance for ReLU: "
-                                                                       "2 / fan_in, not 1 / fan_in"),
-    ],
+# --------------------------------------------------------------------------- 1. predict_initial_loss (predict)
+predict_initial_loss = CHAPTER.predict(
+    "predict_initial_loss",
+    why="With every logit near 0 the softmax gives each class 1/10, so the loss is -log(1/10) = log 10 for every "
+        "example. An initial loss far from log C is the first sign of a bug.",
+    tolerance=0.02,
     hints=[
-        "First find the variance of the method (Xavier or He), then turn it into the number asked for: the standard "
-        "deviation of a normal, or the bound a of a uniform U(-a, a).",
-        "Xavier: variance 2 / (fan_in + fan_out); He: 2 / fan_in. `method.startswith('he')` and "
-        "`method.endswith('uniform')` tell the cases apart. U(-a, a) has variance a**2 / 3, so a = sqrt(3 * variance).",
-        "`variance = 2 / (fan_in + fan_out) if method.startswith('xavier') else 2 / fan_in`, then "
-        "`return float(np.sqrt(3 * variance)) if method.endswith('uniform') else float(np.sqrt(variance))`.",
+        "If all the logits are (nearly) equal, what probability does the softmax give the true class?",
+        "With 10 equal logits every class gets 1/10, and the cross-entropy of one example is -log of the true "
+        "class's probability. Return that number (a float; 2 decimals are enough). "
+        "`checks.predict_initial_loss.solution()` shows it.",
     ],
 )
 
 
-# --------------------------------------------------------------------------- 2. batchnorm_forward
-def _bn_args(rng, n, d, scale=3.0, integer=False):
-    x = rng.integers(-5, 6, size=(n, d)) if integer else scale * rng.standard_normal((n, d)) + rng.uniform(-2, 2, d)
-    return x, rng.uniform(0.5, 1.5, d), rng.standard_normal(d), rng.standard_normal(d), rng.uniform(0.5, 2, d)
-
-
-def _bn_forward_cases():
-    rng = _rng()
-    constant = _bn_args(rng, 6, 3)
-    constant[0][:, 1] = 7.0  # a feature with zero variance: x_hat is 0, the output is beta
-    return [
-        case("x of shape (8, 3)", *_bn_args(rng, 8, 3)),
-        case("a batch of 2 rows, shape (2, 4)", *_bn_args(rng, 2, 4)),
-        case("one feature, shape (64, 1)", *_bn_args(rng, 64, 1)),
-        case("features with tiny variance (std 0.003, so eps matters)", *_bn_args(rng, 10, 5, scale=0.003)),
-        case("a constant feature (variance 0)", *constant),
-        case("momentum=0.5, eps=1e-3, shape (5, 7)", *_bn_args(rng, 5, 7), momentum=0.5, eps=1e-3),
-        case("integer x of shape (6, 2)", *_bn_args(rng, 6, 2, integer=True)),
-    ]
-
-
-def _bn_forward_with(x, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5, axis=0, unbiased=True,
-                     y_unbiased=False, eps_inside=True, swap=False):
-    n = x.shape[0]
-    mean, var = x.mean(axis=axis, keepdims=True), x.var(axis=axis, keepdims=True, ddof=1 if y_unbiased else 0)
-    with np.errstate(all="ignore"):
-        y = gamma * (x - mean) / (np.sqrt(var + eps) if eps_inside else np.sqrt(var) + eps) + beta
-    mean, var = x.mean(axis=0), x.var(axis=0)
-    batch_var = var * n / (n - 1) if unbiased else var
-    m = 1 - momentum if swap else momentum
-    return y, (1 - m) * running_mean + m * mean, (1 - m) * running_var + m * batch_var
-
-
-def _bn_forward_mistake(**how):
-    return lambda *args, **kwargs: _bn_forward_with(*args, **kwargs, **how)
-
-
-batchnorm_forward = CHAPTER.exercise(
-    "batchnorm_forward",
-    examples=[example((np.array([[-0.9999950000374997], [0.9999950000374997]]), np.array([0.2]), np.array([1.1])),
-                      "the brief's example: x = [[1], [3]], gamma = [1], beta = [0], running statistics 0 and 1",
-                      np.array([[1.0], [3.0]]), np.array([1.0]), np.array([0.0]), np.array([0.0]), np.array([1.0]))],
-    cases=_bn_forward_cases,
-    compare=named_parts("y", "new_running_mean", "new_running_var"),
-    mistakes=[
-        (_bn_forward_mistake(axis=1), "normalise each column: the statistics are over the batch, axis=0"),
-        (_bn_forward_mistake(unbiased=False), "the running variance uses the unbiased batch variance "
-                                              "(times N / (N - 1))"),
-        (_bn_forward_mistake(y_unbiased=True), "y uses the biased batch variance (np.var divides by N)"),
-        (_bn_forward_mistake(eps_inside=False), "eps goes inside the square root: sqrt(var + eps)"),
-        (_bn_forward_mistake(swap=True), "momentum weighs the batch value: (1 - momentum) * old + momentum * batch"),
-    ],
-    hints=[
-        "Two separate jobs: normalise each column of x with the batch's own statistics, then move the running "
-        "statistics a little towards them.",
-        "`mean = x.mean(axis=0)` and `var = x.var(axis=0)` have shape (D,). y is gamma * (x - mean) / "
-        "sqrt(var + eps) + beta. For the running variance, rescale var by N / (N - 1). Build new arrays: no `*=` "
-        "on running_mean or running_var.",
-        "`y = gamma * (x - mean) / np.sqrt(var + eps) + beta` and `return y, (1 - momentum) * running_mean + "
-        "momentum * mean, (1 - momentum) * running_var + momentum * var * n / (n - 1)` with `n = x.shape[0]`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 3. batchnorm_backward
-def _bn_backward_cases():
-    rng = _rng(5)
-
-    def args(n, d, scale=2.0):
-        return rng.standard_normal((n, d)), scale * rng.standard_normal((n, d)) + 1.0, rng.uniform(-1.5, 1.5, d)
-
-    return [
-        case("shapes (8, 3)", *args(8, 3)),
-        case("a batch of 2 rows, shape (2, 4)", *args(2, 4)),
-        case("one feature, shape (64, 1)", *args(64, 1)),
-        case("shape (5, 7) with eps=1e-3", *args(5, 7), eps=1e-3),
-        case("features with tiny variance (std 0.003, so eps matters)", *args(10, 4, scale=0.003)),
-    ]
-
-
-def _bn_backward_with(dout, x, gamma, eps=1e-5, stats_constant=False, gamma_in_dx=True, x_hat_in_dgamma=True,
-                      dbeta_mean=False, eps_inside=True):
-    s = 1.0 / (np.sqrt(x.var(axis=0) + eps) if eps_inside else np.sqrt(x.var(axis=0)) + eps)
-    x_hat = (x - x.mean(axis=0)) * s
-    g = dout * gamma if gamma_in_dx else dout
-    dx = g * s if stats_constant else s * (g - g.mean(axis=0) - x_hat * (g * x_hat).mean(axis=0))
-    dgamma = (dout * x_hat).sum(axis=0) if x_hat_in_dgamma else dout.sum(axis=0)
-    return dx, dgamma, dout.mean(axis=0) if dbeta_mean else dout.sum(axis=0)
-
-
-def _bn_backward_mistake(**how):
-    return lambda *args, **kwargs: _bn_backward_with(*args, **kwargs, **how)
-
-
-batchnorm_backward = CHAPTER.exercise(
-    "batchnorm_backward",
-    examples=[
-        example((np.zeros((2, 2)), np.array([0.0, 0.0]), np.array([2.0, -2.0])),
-                "the brief's example: dout constant along the batch gives dx = 0",
-                np.array([[1.0, -1.0], [1.0, -1.0]]), np.array([[1.0, 0.0], [3.0, 4.0]]), np.array([1.0, 2.0])),
-        example((np.array([[0.4581645834019362], [-0.6872400027372391], [0.2290754193353028]]),
-                 np.array([-1.0690415314502977]), np.array([1.0])),
-                "dout = [[1], [0], [0]], x = [[1], [2], [4]], gamma = [2]",
-                np.array([[1.0], [0.0], [0.0]]), np.array([[1.0], [2.0], [4.0]]), np.array([2.0])),
-    ],
-    cases=_bn_backward_cases,
-    compare=named_parts("dx", "dgamma", "dbeta"),
-    mistakes=[
-        (_bn_backward_mistake(stats_constant=True), "the batch mean and variance depend on x too: "
-                                                    "dx = s * (g - mean(g) - x_hat * mean(g * x_hat))"),
-        (_bn_backward_mistake(gamma_in_dx=False), "dx flows through y = gamma * x_hat + beta: use g = gamma * dout"),
-        (_bn_backward_mistake(x_hat_in_dgamma=False), "dgamma sums dout * x_hat over the batch"),
-        (_bn_backward_mistake(dbeta_mean=True), "dbeta sums dout over the batch (axis 0); it does not average"),
-        (_bn_backward_mistake(eps_inside=False), "eps goes inside the square root: s = 1 / sqrt(var + eps)"),
-    ],
-    hints=[
-        "Recompute the forward pass's x_hat and s = 1 / sqrt(var + eps) from x; then dbeta and dgamma are sums over "
-        "the batch, and dx is the lesson's formula.",
-        "Everything is per column (axis 0): dbeta = sum of dout, dgamma = sum of dout * x_hat, both of shape (D,). "
-        "With g = gamma * dout, dx subtracts from g its batch mean and x_hat times the batch mean of g * x_hat, "
-        "then scales by s.",
-        "`g = dout * gamma`, `dx = s * (g - g.mean(axis=0) - x_hat * (g * x_hat).mean(axis=0))` and "
-        "`return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 4. dropout (judged by its properties)
-def _dropout_out(fn, x, p, training, seed, label):
-    """The learner's dropout of a copy of ``x``: a float array of x's shape, with x itself left alone."""
-    given = x.copy()
-    out = call(fn, given, p, training, np.random.default_rng(seed), label=label)
-    where = f" (case: {label})"
-    if out is None:
-        raise Fail(say("none", what="output") + where)
-    if not isinstance(out, np.ndarray) or out.dtype.kind not in "fiu":
-        raise Fail(f"return a NumPy array of numbers, not {type(out).__name__}{where}")
-    if out.shape != x.shape:
-        raise Fail(f"wrong shape of the output: expected {x.shape}, got {out.shape}{where}")
-    if not np.array_equal(given, x):
-        raise Fail(say("mutated", arg="x") + where)
-    return out.astype(np.float64)
-
-
-def _dropout_judge(fn) -> str:
-    x = _rng(6).standard_normal((300, 400))  # no exact zeros, so a zero in the output means "dropped"
-    for p in (0.3, 0.8):
-        label = f"x of shape (300, 400), p={p}, training=True"
-        out = _dropout_out(fn, x, p, True, 1, label)
-        dropped = np.mean(out == 0)
-        if abs(dropped - p) > 0.01:
-            raise Fail(f"a share p = {p} of the elements should be zeroed, but {dropped:.3f} were (case: {label})")
-        kept = out != 0
-        ratio = out[kept] / x[kept]
-        wrong = ~np.isclose(ratio, 1 / (1 - p), rtol=1e-6)
-        if wrong.any():
-            raise Fail(f"every kept element should be x / (1 - p) = {1 / (1 - p):.4g} x (inverted dropout), but one "
-                       f"is {ratio[wrong][0]:.4g} x (case: {label})")
-    for p, training in [(0.5, False), (0.0, True)]:
-        label = f"x of shape (300, 400), p={p}, training={training}"
-        if not np.array_equal(_dropout_out(fn, x, p, training, 2, label), x):
-            raise Fail(f"dropout must return x unchanged here (the identity) (case: {label})")
-    label = "x of shape (300, 400), p=0.5, training=True, generators seeded 3, 3 and 4"
-    first, second, other = (_dropout_out(fn, x, 0.5, True, seed, label) for seed in (3, 3, 4))
-    if not np.array_equal(first, second):
-        raise Fail(f"two generators seeded alike gave different masks: draw the mask from `rng` (case: {label})")
-    if np.array_equal(first, other):
-        raise Fail(f"generators with different seeds gave the same mask: draw the mask from `rng` (case: {label})")
-    cube = _rng(7).uniform(1.0, 2.0, (20, 30, 40))
-    label = "a 3-d x of shape (20, 30, 40), p=0.5, training=True"
-    out = _dropout_out(fn, cube, 0.5, True, 5, label)
-    if not np.all(np.isclose(out, 0) | np.isclose(out, 2 * cube)) or not 0.45 < np.mean(out == 0) < 0.55:
-        raise Fail(f"with p=0.5 every element should be 0 or 2 x, about half of each (case: {label})")
-    return "drops a share p, scales the rest by 1/(1-p), draws from rng, identity in inference mode"
-
-
-dropout = CHAPTER.exercise(
-    "dropout",
-    judge=_dropout_judge,
-    hints=[
-        "In training, draw one uniform random number per element from `rng`: the element survives when its number "
-        "is at least p. Survivors are divided by 1 - p so that the expected value stays x; in inference nothing "
-        "changes.",
-        "`mask = rng.random(x.shape) >= p` is a boolean array of x's shape; `x * mask` zeroes the dropped elements "
-        "and makes a new array (never `x *= ...`). Handle `training=False` first and return x as it is.",
-        "`if not training: return x`, then `return x * (rng.random(x.shape) >= p) / (1 - p)`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 5. l2_regularize
-def _l2_cases():
-    rng = _rng(7)
-    shapes = [(4, 3), (3, 1), (1, 1)]
-    weights = [rng.standard_normal(s) for s in shapes]
-    grads = [rng.standard_normal(s) for s in shapes]
-    return [
-        case("one (4, 3) matrix, weight_decay=0.1", 1.5, weights[:1], grads[:1], 0.1),
-        case("three matrices (4, 3), (3, 1), (1, 1), weight_decay=0.01", 0.25, weights, grads, 0.01),
-        case("weight_decay=0 changes nothing", 2.0, weights, grads, 0.0),
-        case("a large weight decay of 3.0", 0.0, [-2.0 * weights[0]], grads[:1], 3.0),
-        case("integer weights, two matrices, weight_decay=0.5", 1.0, [np.array([[1, -2], [3, 0]]), np.array([[4]])],
-             [np.ones((2, 2)), np.zeros((1, 1))], 0.5),
-    ]
-
-
-def _l2_with(loss, weights, grads, weight_decay, half=0.5, grad_factor=1.0, square=True, first_only=False):
-    decayed = weights[:1] if first_only else weights
-    penalty = half * weight_decay * sum(float(np.sum(w**2) if square else np.linalg.norm(w)) for w in decayed)
-    new_grads = [g + grad_factor * weight_decay * w for w, g in zip(decayed, grads)]
-    return loss + penalty, new_grads + list(grads[len(decayed):])
-
-
-l2_regularize = CHAPTER.exercise(
-    "l2_regularize",
-    examples=[example((1.25, [np.array([[0.1, 0.2]])]), "the brief's example: l2_regularize(1.0, [[[1, 2]]], "
-                      "[[[0, 0]]], 0.1)", 1.0, [np.array([[1.0, 2.0]])], [np.zeros((1, 2))], 0.1)],
-    cases=_l2_cases,
-    compare=named_parts("loss", "grads"),
-    mistakes=[
-        (lambda *a: _l2_with(*a, half=1.0), "the penalty is weight_decay / 2 times the sum of squares"),
-        (lambda *a: _l2_with(*a, grad_factor=2.0), "the gradient of weight_decay / 2 * W**2 is weight_decay * W"),
-        (lambda *a: _l2_with(*a, square=False), "square the weights: the penalty sums W**2 over every entry"),
-        (lambda *a: _l2_with(*a, first_only=True), "every weight matrix is decayed: sum over all of them, and add to "
-                                                   "every gradient"),
-    ],
-    hints=[
-        "The penalty is one number for all the weights together; its gradient is one array per weight, added to "
-        "the gradient of the same position in the list.",
-        "Sum `np.sum(w**2)` over every w in weights, times weight_decay / 2, and add it to loss. For the gradients, "
-        "`zip(weights, grads)` and build a new list: `g + weight_decay * w`, never `g += ...` on the arrays given.",
-        "`penalty = weight_decay / 2 * sum(np.sum(w**2) for w in weights)` and `return loss + penalty, "
-        "[g + weight_decay * w for w, g in zip(weights, grads)]`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 6. early_stopping
+# --------------------------------------------------------------------------- 2. early_stopping
 def _early_cases():
     return [
         case("[1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.9], patience 3", [1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.9], 3),
@@ -318,7 +52,9 @@ def _early_cases():
         case("the first epoch is the best: [0.5, 0.6, 0.7, 0.8], patience 2", [0.5, 0.6, 0.7, 0.8], 2),
         case("patience 1", [1.0, 0.9, 0.91, 0.5], 1),
         case("patience longer than the run", [1.0, 1.1, 1.2], 5),
-        case("min_delta=0.01: tiny improvements do not count", [1.0, 0.995, 0.99, 0.98, 0.97], 3, 0.01),
+        case("min_delta=0.015: improvements smaller than min_delta do not count",
+             [1.0, 0.99, 0.988, 0.99, 0.97, 0.975], 2, 0.015),
+        case("min_delta=0.05, patience 2", [1.0, 0.9, 0.88, 0.8, 0.79, 0.78, 0.77], 2, 0.05),
     ]
 
 
@@ -380,5 +116,235 @@ early_stopping = CHAPTER.exercise(
         "stop at this epoch. Start with `best = float('inf')`.",
         "In the loop: `if loss < best - min_delta: best, best_epoch, waited = loss, epoch, 0`, else `waited += 1` "
         "and `if waited >= patience: return epoch, best_epoch`; after the loop `return len(val_losses), best_epoch`.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 3. predict_smallest_gradient (predict)
+predict_smallest_gradient = CHAPTER.predict(
+    "predict_smallest_gradient",
+    why="Each sigmoid on the way back multiplies the gradient by sigma'(z) <= 1/4, so it shrinks layer after layer: "
+        "the first layer, farthest from the loss, gets the smallest (the vanishing gradient).",
+    options={
+        "a": "the first layer (784 -> 128, next to the input)",
+        "b": "a middle layer (the 4th or 5th)",
+        "c": "the output layer (128 -> 10, next to the loss)",
+        "d": "all nine are about the same size: Xavier initialisation keeps them equal",
+    },
+    hints=[
+        "Backpropagation multiplies the gradient by each layer's local derivative on its way from the loss to the "
+        "input. How large can the derivative of the sigmoid be?",
+        "sigma'(z) = sigma(z) (1 - sigma(z)) is at most 1/4, and the gradient passes through one sigmoid per layer on "
+        "its way back. Which layer's gradient passed through the most of them? Answer 'a', 'b', 'c' or 'd'; "
+        "`checks.predict_smallest_gradient.solution()` shows it.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 4. fold_batchnorm
+def _fold_args(rng, d_in, d_out, var_scale=1.0):
+    return (rng.standard_normal((d_in, d_out)), rng.standard_normal(d_out), rng.uniform(0.5, 2.0, d_out),
+            rng.standard_normal(d_out), rng.standard_normal(d_out), var_scale * rng.uniform(0.2, 3.0, d_out))
+
+
+def _fold_cases():
+    rng = _rng(41)
+    return [
+        case("W of shape (5, 3)", *_fold_args(rng, 5, 3)),
+        case("a square W of shape (4, 4) (rows and columns look alike)", *_fold_args(rng, 4, 4)),
+        case("one output unit, W of shape (6, 1)", *_fold_args(rng, 6, 1)),
+        case("eps = 1e-3", *_fold_args(rng, 3, 5), eps=1e-3),
+        case("tiny running variances of about 1e-6 (eps matters)", *_fold_args(rng, 4, 3, var_scale=1e-6)),
+        case("integer W and b", rng.integers(-3, 4, (3, 2)), rng.integers(-3, 4, 2), *_fold_args(rng, 3, 2)[2:]),
+    ]
+
+
+def _fold_with(W, b, gamma, beta, running_mean, running_var, eps=1e-5, root=True, use_eps=True, mean_scaled=True,
+               use_beta=True, rows=False):
+    var = running_var + (eps if use_eps else 0.0)
+    scale = gamma / (np.sqrt(var) if root else var)
+    W_f = W * scale[:, None] if rows else W * scale
+    b_f = (b - running_mean) * scale if mean_scaled else b * scale - running_mean
+    return W_f, b_f + (beta if use_beta else 0.0)
+
+
+def _fold_mistake(**how):
+    return lambda *args, **kwargs: _fold_with(*args, **kwargs, **how)
+
+
+fold_batchnorm = CHAPTER.exercise(
+    "fold_batchnorm",
+    examples=[example((np.array([[1.0, 4.0]]), np.array([-0.5, -1.0])),
+                      "the brief's example (eps = 0)",
+                      np.array([[1.0, 2.0]]), np.array([0.0, 1.0]), np.array([2.0, 1.0]), np.array([0.5, -1.0]),
+                      np.array([1.0, 1.0]), np.array([4.0, 0.25]), eps=0.0)],
+    cases=_fold_cases,
+    compare=named_parts("W_folded", "b_folded"),
+    mistakes=[
+        (_fold_mistake(rows=True), "each output unit, a column of W, has its own scale: W * scale scales the "
+                                   "columns, scale[:, None] would scale the rows"),
+        (_fold_mistake(root=False), "divide by the standard deviation sqrt(running_var + eps), not by the variance"),
+        (_fold_mistake(use_eps=False), "inference-mode batch norm divides by sqrt(running_var + eps): keep eps"),
+        (_fold_mistake(mean_scaled=False), "the mean is subtracted before the scaling: (b - running_mean) * scale "
+                                           "+ beta"),
+        (_fold_mistake(use_beta=False), "batch norm shifts by beta last: add it to the folded bias"),
+    ],
+    hints=[
+        "Write batch norm in inference mode as an affine map of its input z: (z - mean) * scale + beta with "
+        "scale = gamma / sqrt(running_var + eps). Put z = x @ W + b into it and collect what multiplies x and "
+        "what does not.",
+        "The x-term is x @ W * scale: multiplying column j of W by scale[j] is `W * scale` (broadcasting over the "
+        "rows). The rest is a constant per output unit built from b, running_mean, scale and beta.",
+        "`scale = gamma / np.sqrt(running_var + eps)` and `return W * scale, (b - running_mean) * scale + beta`. "
+        "`checks.fold_batchnorm.solution()` shows the whole answer.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 5. choose_weight_decay (experiment)
+SMALL_TRAIN, SMALL_EPOCHS, SMALL_HIDDEN = 300, 30, 128
+VAL_LOSS_TARGET = 0.68
+
+
+@functools.cache
+def _small_mnist():
+    X_train, y_train, _, _ = load_mnist5k(flatten=True)
+    return (torch.as_tensor(X_train[:SMALL_TRAIN]), torch.as_tensor(y_train[:SMALL_TRAIN]),
+            torch.as_tensor(X_train[3500:]), torch.as_tensor(y_train[3500:]))
+
+
+def train_small_mlp(weight_decay: float, seed: int = 0) -> dict:
+    """Train a 784-128-128-10 ReLU MLP on 300 MNIST digits: 30 epochs of SGD (lr 0.1, momentum 0.9, batches of 50).
+
+    ``weight_decay`` goes to ``torch.optim.SGD`` (an L2 penalty). The run is seeded and leaves the global random
+    state as it was. Returns ``{"train_loss", "val_loss", "val_acc"}`` after the last epoch, on the 300 training
+    digits and on the 500 validation digits of the lesson. Runs are remembered: the same call twice trains once.
+    """
+    weight_decay = float(weight_decay)
+    if not np.isfinite(weight_decay) or weight_decay < 0:
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay}")
+    return dict(_train_small_mlp(weight_decay, int(seed)))
+
+
+@functools.cache
+def _train_small_mlp(weight_decay: float, seed: int) -> dict:
+    X, y, X_val, y_val = _small_mnist()
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(784, SMALL_HIDDEN), nn.ReLU(), nn.Linear(SMALL_HIDDEN, SMALL_HIDDEN),
+                              nn.ReLU(), nn.Linear(SMALL_HIDDEN, 10))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=weight_decay)
+        order = torch.Generator().manual_seed(seed)
+        for _ in range(SMALL_EPOCHS):
+            perm = torch.randperm(len(y), generator=order)
+            for start in range(0, len(y), 50):
+                idx = perm[start : start + 50]
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(model(X[idx]), y[idx]).backward()
+                optimizer.step()
+        with torch.no_grad():
+            logits = model(X_val)
+            return {"train_loss": nn.functional.cross_entropy(model(X), y).item(),
+                    "val_loss": nn.functional.cross_entropy(logits, y_val).item(),
+                    "val_acc": (logits.argmax(dim=1) == y_val).float().mean().item()}
+
+
+def _judge_weight_decay(fn) -> str:
+    value = call(fn, label="your weight decay")
+    if isinstance(value, torch.Tensor) and value.numel() == 1 or isinstance(value, np.ndarray) and value.size == 1:
+        value = value.item()
+    if value is None:
+        raise Fail("the weight decay is None: did you forget `return`?")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise Fail(f"return one number, the weight decay, not {cap(repr(value), 60)}")
+    wd = float(value)
+    if not np.isfinite(wd) or wd < 0:
+        raise Fail(f"the weight decay must be a finite number >= 0, not {wd!r}")
+    run = train_small_mlp(wd)
+    reached = (f"your weight_decay {wd:g} ended at validation loss {run['val_loss']:.3f} after {SMALL_EPOCHS} epochs "
+               f"(training loss {run['train_loss']:.3f}, validation accuracy {run['val_acc']:.1%}); asked: below "
+               f"{VAL_LOSS_TARGET}")
+    if run["val_loss"] >= VAL_LOSS_TARGET:
+        why = ("too little: the net still memorises the 300 digits (training loss near 0) and grows overconfident "
+               "on the validation digits" if run["train_loss"] < 0.05 else
+               "too much: the net cannot even fit the training digits (under-fitting)" if run["train_loss"] > 0.15
+               else "close: try a value a little larger or smaller")
+        raise Fail(f"{reached} ({why})")
+    return reached
+
+
+choose_weight_decay = CHAPTER.exercise(
+    "choose_weight_decay",
+    judge=_judge_weight_decay,
+    hints=[
+        "Run `train_small_mlp(wd)` for a few values of wd spread over several orders of magnitude, including 0, and "
+        "print the training and the validation loss of each.",
+        "Values spaced by a factor of about 3 (0.001, 0.003, 0.01, ...) cover the range quickly. Too little decay "
+        "leaves the training loss near 0 and the validation loss high; too much makes both high. Return the value "
+        "with the lowest validation loss; `checks.choose_weight_decay.solution()` shows a sweep.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 6. layernorm_backward
+def _ln_cases():
+    rng = _rng(46)
+
+    def args(n, d, scale=2.0):
+        return rng.standard_normal((n, d)), scale * rng.standard_normal((n, d)) + 1.0, rng.uniform(-1.5, 1.5, d)
+
+    return [
+        case("shapes (4, 6)", *args(4, 6)),
+        case("a batch of 1 row, shape (1, 5) (layer norm does not need a batch)", *args(1, 5)),
+        case("two features, shape (8, 2)", *args(8, 2)),
+        case("a square x of shape (5, 5) (rows and columns look alike)", *args(5, 5)),
+        case("shape (3, 7) with eps=1e-3", *args(3, 7), eps=1e-3),
+        case("rows with tiny variance (std 0.003, so eps matters)", *args(6, 4, scale=0.003)),
+    ]
+
+
+def _ln_backward_with(dout, x, gamma, eps=1e-5, axis=1, stats_constant=False, gamma_in_dx=True, param_axis=0,
+                      eps_inside=True):
+    var = x.var(axis=axis, keepdims=True)
+    s = 1.0 / (np.sqrt(var + eps) if eps_inside else np.sqrt(var) + eps)
+    x_hat = (x - x.mean(axis=axis, keepdims=True)) * s
+    g = dout * gamma if gamma_in_dx else dout
+    dx = g * s if stats_constant else s * (g - g.mean(axis=axis, keepdims=True)
+                                           - x_hat * (g * x_hat).mean(axis=axis, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=param_axis), dout.sum(axis=param_axis)
+
+
+def _ln_mistake(**how):
+    return lambda *args, **kwargs: _ln_backward_with(*args, **kwargs, **how)
+
+
+layernorm_backward = CHAPTER.exercise(
+    "layernorm_backward",
+    examples=[example((np.zeros((2, 2)), np.array([1.0, -1.0]), np.array([-1.0, -1.0])),
+                      "the brief's example (eps = 0)",
+                      np.array([[1.0, 1.0], [-2.0, -2.0]]), np.array([[1.0, 3.0], [0.0, 4.0]]), np.array([1.0, 1.0]),
+                      eps=0.0)],
+    cases=_ln_cases,
+    compare=named_parts("dx", "dgamma", "dbeta"),
+    mistakes=[
+        (_ln_mistake(axis=0), "layer norm normalises each row over its features: take the means and the variance "
+                              "along axis=1 (keepdims=True), not over the batch"),
+        (_ln_mistake(stats_constant=True), "the row's mean and variance depend on x too: "
+                                           "dx = s * (g - mean(g) - x_hat * mean(g * x_hat)), means along each row"),
+        (_ln_mistake(gamma_in_dx=False), "dx flows through y = gamma * x_hat + beta: use g = gamma * dout"),
+        (_ln_mistake(param_axis=1), "gamma and beta have one entry per feature: their gradients sum over the "
+                                    "batch, axis 0"),
+        (_ln_mistake(eps_inside=False), "eps goes inside the square root: s = 1 / sqrt(var + eps)"),
+    ],
+    hints=[
+        "Batch norm and layer norm differ only in the axis of the statistics: batch norm normalises each column "
+        "over the batch, layer norm each row over its features. Redo the lesson's backward pass with that in mind; "
+        "gamma and beta still have one entry per feature.",
+        "With `keepdims=True` the row statistics have shape (N, 1) and broadcast: s = 1 / sqrt(var + eps) and "
+        "x_hat from x.mean(axis=1) and x.var(axis=1). dgamma and dbeta sum over axis 0. In dx, every batch mean "
+        "of the lesson's formula becomes a mean along axis 1.",
+        "`g = dout * gamma` and `dx = s * (g - g.mean(axis=1, keepdims=True) - x_hat * (g * x_hat).mean(axis=1, "
+        "keepdims=True))`, then `return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)`. "
+        "`checks.layernorm_backward.solution()` shows the whole answer.",
     ],
 )
