@@ -17,149 +17,191 @@ def check(name, fn):
         return getattr(ch02, name).check(fn)
 
 
-# --------------------------------------------------------------------------- plausible wrong answers
-def _sigma(x):
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+# --------------------------------------------------------------------------- silu_with_grad
+def _f(x):
+    return np.asarray(x, dtype=np.float64)
 
 
-def _softmax_axis0(x):
-    z = np.exp(x - np.max(x, axis=0, keepdims=True))
-    return z / z.sum(axis=0, keepdims=True)
+def _sigma_naive(x):
+    x = _f(x)
+    return np.exp(x) / (1.0 + np.exp(x))  # inf / inf = nan for x = 1000
 
 
-def _leaky_grad_one_at_zero(x, alpha=0.01):
-    x = np.asarray(x, dtype=np.float64)
-    return np.where(x > 0, x, alpha * x), np.where(x >= 0, 1.0, alpha)
+def _silu_no_product_rule(x):
+    s = solutions._sigmoid(_f(x))
+    return _f(x) * s, s
 
 
-def _ce_parts(logits, labels):
-    p = solutions.stable_softmax(logits)
-    y = np.eye(logits.shape[1])[labels]
-    n = len(labels)
-    return p, y, n, -np.log(p[np.arange(n), labels]).mean()
+def _silu_sigmoid_grad(x):
+    s = solutions._sigmoid(_f(x))
+    return _f(x) * s, s * (1 - s)
 
 
-def _sigmoid_grad_exp_ratio(x):
-    e = np.exp(np.asarray(x, dtype=np.float64))
-    s = e / (1 + e)  # inf / inf = nan for x = 1000
-    return s * (1 - s)
+def _silu_only_x_ds(x):
+    s = solutions._sigmoid(_f(x))
+    return _f(x) * s, _f(x) * s * (1 - s)
 
 
-def _sigmoid_grad_clips_in_place(x):
-    x = np.asarray(x, dtype=np.float64)  # no copy for a float array: clipping below changes the caller's x
-    np.clip(x, -500, 500, out=x)
-    return _sigma(x) * (1 - _sigma(x))
+def _silu_returns_sigmoid(x):
+    s = solutions._sigmoid(_f(x))
+    return s, s * (1 + _f(x) * (1 - s))
 
 
-def _sigmoid_grad_into_zeros_like(x):
-    out = np.zeros_like(x, dtype=None)  # integer x: an integer buffer truncates the derivative to 0
-    out[...] = _sigma(x) * (1 - _sigma(x))
-    return out
+def _silu_naive(x):
+    s = _sigma_naive(x)
+    return _f(x) * s, s * (1 + _f(x) * (1 - s))
 
 
-def _softmax_in_place(x):
-    x -= np.max(x, axis=-1, keepdims=True)  # changes the caller's array
-    z = np.exp(x)
-    return z / z.sum(axis=-1, keepdims=True)
+def _silu_one_value(x):
+    return solutions.silu_with_grad(x)[1]
 
 
-def _softmax_global_max(x):
-    z = np.exp(x - np.max(x))
-    return z / z.sum(axis=-1, keepdims=True)
+def _silu_in_place(x):
+    s = solutions._sigmoid(_f(x))
+    d = s * (1 + _f(x) * (1 - s))
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        x *= s  # changes the caller's array
+        return x, d
+    return _f(x) * s, d
 
 
-def _leaky_in_place(x, alpha=0.01):
-    dy = np.where(x > 0, 1.0, alpha)
-    x[x <= 0] *= alpha  # changes the caller's array
-    return x, dy
+# --------------------------------------------------------------------------- predict_sigmoid_chain
+def _predict_a():
+    return "a"
 
 
-def _leaky_ignores_alpha(x, alpha=0.01):
-    x = np.asarray(x, dtype=np.float64)
-    return np.where(x > 0, x, 0.01 * x), np.where(x > 0, 1.0, 0.01)
+def _predict_c():
+    return "C"
 
 
-def _leaky_keeps_int_dtype(x, alpha=0.01):
-    y = np.zeros_like(x)  # integer x: alpha * x is truncated
-    y[...] = np.where(x > 0, x, alpha * x)
-    return y, np.where(x > 0, 1.0, alpha)
+def _predict_number():
+    return 0.00098
 
 
-def _ce_in_place(logits, labels):
-    logits -= logits.max(axis=1, keepdims=True)  # changes the caller's array
-    return solutions.softmax_cross_entropy(logits, labels)
+# --------------------------------------------------------------------------- temperature_cross_entropy
+def _tce_no_t_in_grad(logits, labels, temperature):
+    loss, d = solutions.temperature_cross_entropy(logits, labels, temperature)
+    return loss, d * temperature  # (p - y) / N: the chain rule's 1/T is missing
 
 
-def _ce_global_max(logits, labels):
-    z = logits - logits.max()  # one maximum for the whole batch
-    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    n = len(labels)
-    return -log_p[np.arange(n), labels].mean(), (np.exp(log_p) - np.eye(logits.shape[1])[labels]) / n
+def _tce_times_t(logits, labels, temperature):
+    loss, d = solutions.temperature_cross_entropy(logits, labels, temperature)
+    return loss, d * temperature**2
 
 
-def _dead_sum_shortcut(z):
-    return float((np.asarray(z).sum(axis=0) <= 0).mean())
+def _tce_ignores_t(logits, labels, temperature):
+    return solutions.temperature_cross_entropy(logits, labels, 1.0)
 
 
-def _dead_sorts_in_place(z):
-    z.sort(axis=0)  # the largest value of each column is now the last row, but the caller's array is changed
-    return float((z[-1] <= 0).mean())
+def _tce_naive(logits, labels, temperature):
+    u = _f(logits) / temperature
+    n = len(u)
+    p = np.exp(u) / np.exp(u).sum(axis=1, keepdims=True)
+    return -np.log(p[np.arange(n), labels]).mean(), (p - np.eye(u.shape[1])[labels]) / (n * temperature)
 
 
-def _dead_array(z):
-    return np.array((np.asarray(z) <= 0).all(axis=0).mean())
+def _tce_global_max(logits, labels, temperature):
+    u = _f(logits) / temperature
+    n = len(u)
+    s = u - u.max()
+    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(n), labels].mean(), (np.exp(log_p) - np.eye(u.shape[1])[labels]) / (n * temperature)
+
+
+def _tce_sum_loss(logits, labels, temperature):
+    loss, d = solutions.temperature_cross_entropy(logits, labels, temperature)
+    return loss * len(labels), d
+
+
+def _tce_in_place(logits, labels, temperature):
+    result = solutions.temperature_cross_entropy(logits, labels, temperature)
+    if isinstance(logits, np.ndarray) and logits.dtype.kind == "f":
+        logits /= temperature  # changes the caller's logits
+    return result
+
+
+# --------------------------------------------------------------------------- activation_layer_backward
+def _layer(mistake):
+    return lambda x, W, b, grad_h, activation: ch02._layer_with(x, W, b, grad_h, activation, mistake=mistake)
+
+
+def _layer_dW_transposed(x, W, b, grad_h, activation):
+    dx, dW, db = solutions.activation_layer_backward(x, W, b, grad_h, activation)
+    return dx, dW.T, db
+
+
+def _layer_list(x, W, b, grad_h, activation):
+    return list(solutions.activation_layer_backward(x, W, b, grad_h, activation))[:2]
+
+
+# --------------------------------------------------------------------------- layer_gradient_norms
+def _norms(mistake):
+    return lambda x, Ws, bs, grad_out, activation: ch02._norms_with(x, Ws, bs, grad_out, activation, mistake=mistake)
+
+
+def _norms_as_list_of_arrays(x, Ws, bs, grad_out, activation):
+    return [np.array([n]) for n in solutions.layer_gradient_norms(x, Ws, bs, grad_out, activation)]
+
+
+def _norms_squared(x, Ws, bs, grad_out, activation):
+    return solutions.layer_gradient_norms(x, Ws, bs, grad_out, activation) ** 2
+
+
+# --------------------------------------------------------------------------- activation_and_lr (experiment)
+def _choice_sigmoid():
+    return "sigmoid", 0.3
+
+
+def _choice_tiny_rate():
+    return "tanh", 0.001
+
+
+def _choice_only_a_rate():
+    return 0.3
+
+
+def _choice_unknown_activation():
+    return "gelu", 0.3
+
+
+def _choice_negative_rate():
+    return "relu", -0.1
 
 
 WRONG = [
-    ("sigmoid_grad", lambda x: np.asarray(x) * (1 - np.asarray(x)), "not x itself"),
-    ("sigmoid_grad", lambda x: _sigma(x), "derivative is sigmoid(x) * (1 - sigmoid(x))"),
-    ("sigmoid_grad", lambda x: _sigma(x) * (1 - _sigma(x)) / 2, "wrong value"),
-    ("stable_softmax", lambda x: np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True), "subtract each row's own maximum"),
-    ("stable_softmax", lambda x: np.exp(x - np.max(x)) / np.exp(x - np.max(x)).sum(axis=-1, keepdims=True), "nan"),
-    ("stable_softmax", _softmax_axis0, "normalise along axis=-1"),
-    ("stable_softmax", lambda x: np.exp(x - np.max(x, axis=-1, keepdims=True)), "sum to 1"),
-    ("leaky_relu_with_grad", _leaky_grad_one_at_zero, "at x = 0"),
-    ("leaky_relu_with_grad", lambda x, alpha=0.01: (np.maximum(x, 0), (np.asarray(x) > 0) * 1.0), "where x < 0"),
-    ("leaky_relu_with_grad", lambda x, alpha=0.01: np.where(np.asarray(x) > 0, x, alpha * x), "expected a tuple"),
-    (
-        "leaky_relu_with_grad",
-        lambda x, alpha=0.01: (np.where(x > 0, alpha * x, x), np.where(x > 0, alpha, 1.0)),
-        "wrong value of the output y",
-    ),
-    ("softmax_cross_entropy", lambda lo, la: (lambda p, y, n, L: (L, p - y))(*_ce_parts(lo, la)), "divide p - y by N"),
-    ("softmax_cross_entropy", lambda lo, la: (lambda p, y, n, L: (L * n, (p - y) / n))(*_ce_parts(lo, la)), "mean"),
-    ("softmax_cross_entropy", lambda lo, la: (lambda p, y, n, L: (L, (y - p) / n))(*_ce_parts(lo, la)), "sign"),
-    (
-        "softmax_cross_entropy",
-        lambda lo, la: (lambda p, y, n, L: (L, (p - y).mean(axis=1, keepdims=True) + 0 * p))(*_ce_parts(lo, la)),
-        "gradient dlogits",
-    ),
-    (
-        "softmax_cross_entropy",
-        lambda lo, la: (
-            -np.log((np.exp(lo) / np.exp(lo).sum(1, keepdims=True))[np.arange(len(la)), la]).mean(),
-            (np.exp(lo) / np.exp(lo).sum(1, keepdims=True) - np.eye(lo.shape[1])[la]) / len(la),
-        ),
-        "nan or inf",
-    ),
-    ("dead_unit_fraction", lambda z: float((np.asarray(z) <= 0).all(axis=0).sum()), "number of dead units"),
-    ("dead_unit_fraction", lambda z: float((np.asarray(z) <= 0).mean()), "EVERY example"),
-    ("dead_unit_fraction", lambda z: float((np.asarray(z) <= 0).all(axis=1).mean()), "wrong axis"),
-    ("dead_unit_fraction", lambda z: float((np.asarray(z) < 0).all(axis=0).mean()), "use <= 0"),
-    # hardening
-    ("sigmoid_grad", _sigmoid_grad_exp_ratio, "nan or inf"),
-    ("sigmoid_grad", _sigmoid_grad_clips_in_place, "changed its input `x` in place"),
-    ("sigmoid_grad", _sigmoid_grad_into_zeros_like, "case: integer inputs"),
-    ("stable_softmax", _softmax_in_place, "changed its input `x` in place"),
-    ("stable_softmax", _softmax_global_max, "case: rows on different scales"),
-    ("leaky_relu_with_grad", _leaky_in_place, "changed its input `x` in place"),
-    ("leaky_relu_with_grad", _leaky_ignores_alpha, "alpha you are given"),
-    ("leaky_relu_with_grad", _leaky_keeps_int_dtype, "case: integer x"),
-    ("softmax_cross_entropy", _ce_in_place, "changed its input `logits` in place"),
-    ("softmax_cross_entropy", _ce_global_max, "case: rows on very different scales"),
-    ("dead_unit_fraction", _dead_sum_shortcut, "EVERY example"),
-    ("dead_unit_fraction", _dead_sorts_in_place, "changed its input `z` in place"),
-    ("dead_unit_fraction", _dead_array, "return a Python float"),
+    ("silu_with_grad", _silu_no_product_rule, "not sigma(x) alone"),
+    ("silu_with_grad", _silu_sigmoid_grad, "that is the sigmoid's derivative"),
+    ("silu_with_grad", _silu_only_x_ds, "add the term sigma(x)"),
+    ("silu_with_grad", _silu_returns_sigmoid, "not sigma(x)"),
+    ("silu_with_grad", _silu_naive, "nan or inf"),
+    ("silu_with_grad", _silu_one_value, "expected a tuple (y, dy_dx)"),
+    ("silu_with_grad", _silu_in_place, "changed its input `x` in place"),
+    ("predict_sigmoid_chain", _predict_a, "not what happens: you chose 'a'"),
+    ("predict_sigmoid_chain", _predict_c, "not what happens: you chose 'c'"),
+    ("predict_sigmoid_chain", _predict_number, "answer with one of"),
+    ("temperature_cross_entropy", _tce_no_t_in_grad, "the chain rule adds a factor 1/T"),
+    ("temperature_cross_entropy", _tce_times_t, "not multiplying"),
+    ("temperature_cross_entropy", _tce_ignores_t, "the temperature is missing"),
+    ("temperature_cross_entropy", _tce_naive, "nan or inf"),
+    ("temperature_cross_entropy", _tce_global_max, "nan or inf"),
+    ("temperature_cross_entropy", _tce_sum_loss, "wrong value of the loss"),
+    ("temperature_cross_entropy", _tce_in_place, "changed its input `logits` in place"),
+    ("activation_layer_backward", _layer("no_derivative"), "multiply grad_h by f'(z) first"),
+    ("activation_layer_backward", _layer("derivative_at_output"), "not at the output h = f(z)"),
+    ("activation_layer_backward", _layer("relu_one_at_zero"), "ReLU's slope is 0"),
+    ("activation_layer_backward", _layer("db_mean"), "it does not average them"),
+    ("activation_layer_backward", _layer_dW_transposed, "dW is transposed"),
+    ("activation_layer_backward", _layer_list, "expected a tuple (dx, dW, db)"),
+    ("layer_gradient_norms", _norms("reversed"), "first layer first"),
+    ("layer_gradient_norms", _norms("no_derivative"), "passes through f'(z)"),
+    ("layer_gradient_norms", _norms("dz_norm"), "that is the norm of dL/dz"),
+    ("layer_gradient_norms", _norms_squared, "wrong value of the gradient norms"),
+    ("layer_gradient_norms", _norms_as_list_of_arrays, "wrong shape"),
+    ("activation_and_lr", _choice_sigmoid, "the gradient reaching the first sigmoid layers is tiny"),
+    ("activation_and_lr", _choice_tiny_rate, "too small creeps"),
+    ("activation_and_lr", _choice_only_a_rate, "return a pair (activation, learning_rate)"),
+    ("activation_and_lr", _choice_unknown_activation, "one of 'sigmoid', 'tanh', 'relu'"),
+    ("activation_and_lr", _choice_negative_rate, "positive, finite"),
 ]
 
 
@@ -168,26 +210,35 @@ def test_wrong_answer_is_rejected_with_a_reason(name, wrong, expected_words):
     result = check(name, wrong)
     assert not result.passed, f"{name}: a wrong implementation passed"
     assert expected_words in result.message, str(result)
-    assert "case:" in result.message, str(result)
 
 
 @pytest.mark.parametrize(
     "name, wrong, hint",
     [
-        ("sigmoid_grad", lambda x: _sigma(x), "you returned sigmoid(x) itself"),
-        ("sigmoid_grad", lambda x: np.asarray(x) * (1 - np.asarray(x)), "not x itself"),
-        ("stable_softmax", lambda x: np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True), "inf / inf is nan"),
-        ("stable_softmax", _softmax_global_max, "one maximum for the whole array is not enough"),
-        ("stable_softmax", _softmax_axis0, "not axis 0"),
-        ("leaky_relu_with_grad", _leaky_grad_one_at_zero, "at x = 0 use the slope alpha"),
-        ("leaky_relu_with_grad", _leaky_ignores_alpha, "use the alpha you are given"),
-        ("softmax_cross_entropy", lambda lo, la: (lambda p, y, n, L: (L, p - y))(*_ce_parts(lo, la)), "divide p - y"),
-        ("softmax_cross_entropy", lambda lo, la: (lambda p, y, n, L: (L, (y - p) / n))(*_ce_parts(lo, la)), "sign"),
-        ("softmax_cross_entropy", _ce_global_max, "one maximum for the whole batch is not enough"),
-        ("dead_unit_fraction", lambda z: float((np.asarray(z) <= 0).mean()), "EVERY example"),
-        ("dead_unit_fraction", _dead_sum_shortcut, "EVERY example"),  # the brief's example catches it first
+        ("silu_with_grad", _silu_no_product_rule, "not sigma(x) alone"),
+        ("temperature_cross_entropy", _tce_no_t_in_grad, "(p - y) / (N T)"),
+        ("activation_layer_backward", _layer("derivative_at_output"), "pre-activation z = x W + b"),
+        ("layer_gradient_norms", _norms("reversed"), "reverse your list"),
     ],
+    ids=["silu", "temperature", "layer", "norms"],
 )
 def test_a_classic_mistake_is_named(name, wrong, hint):
     result = check(name, wrong)
     assert not result.passed and "Hint:" in result.message and hint in result.message, str(result)
+
+
+def test_a_wrong_prediction_shows_why():
+    result = check("predict_sigmoid_chain", _predict_a)
+    assert "not centred on 0" in result.message and "0.00068" in result.message, str(result)
+
+
+def test_the_experiment_says_what_was_reached_and_what_was_asked():
+    result = check("activation_and_lr", _choice_sigmoid)
+    assert "reached 53.5% training accuracy after 300 steps" in result.message, str(result)
+    assert "asked: at least 95%" in result.message, str(result)
+
+
+def test_the_gradient_norms_vanish_through_sigmoid_layers():
+    """The sigmoid case of layer_gradient_norms shows what exercise 6 runs into: the first layer gets far less."""
+    norms = solutions.layer_gradient_norms(*ch02._norms_cases()[0].args)
+    assert norms[0] < norms[-1] / 50

@@ -1,12 +1,15 @@
-"""Reference solutions for chapter 00's exercises (tensors, autograd and building models).
+"""Reference solutions for chapter 00's exercises (tensors, autograd and the training step).
 
 Each name and signature matches a stub in ``exercises.ipynb``; ``tests/test_exercises.py``
 swaps the stubs for these and requires every check to pass.
 """
+import math
+
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
+
+from common.checkers.ch00 import Value, line_data
 
 
 def to_tensor_images(images):
@@ -15,42 +18,58 @@ def to_tensor_images(images):
     return x.unsqueeze(1)  # add the channel axis: PyTorch images are channels-first
 
 
-def autograd_gradient(f, x):
-    """Gradient of the scalar ``f(x)`` with respect to the tensor ``x`` (same shape as ``x``)."""
+def predict_broadcast():
+    """(100, 1) - (100,) broadcasts to (100, 100): every prediction against every target, silently."""
+    return "c"
+
+
+def vector_jacobian_product(f, x, v):
+    """v^T J: the gradient of sum_j v_j f(x)_j with respect to x (shape of x); J is the Jacobian of f at x."""
     x = x.detach().clone().requires_grad_(True)  # a fresh leaf: the caller's tensor is left alone
     y = f(x)
-    y.backward()
+    y.backward(gradient=v)  # a non-scalar y needs the weight of each output: that is v
     return x.grad
 
 
-def tanh_backward(x, grad_out):
-    """dL/dx for out = tanh(x), given dL/dout; works elementwise on floats and arrays."""
-    t = np.tanh(x)
-    return grad_out * (1.0 - t**2)  # local derivative times upstream gradient (chain rule)
+def value_power(a, b):
+    """z = a ** b for two Values (a > 0), with the local gradients of both the base and the exponent."""
+    z = a.data**b.data
+    dz_da = b.data * a.data ** (b.data - 1)  # power rule, b held constant
+    dz_db = z * math.log(a.data)  # a ** b = exp(b ln a), a held constant
+    return Value(z, (a, b), (dz_da, dz_db), "**")
 
 
-def train_step(model, optimizer, loss_fn, x, y):
-    """One optimisation step on the batch (x, y); returns the loss before the update as a float."""
-    optimizer.zero_grad()  # forget the gradients of the previous step
-    loss = loss_fn(model(x), y)
-    loss.backward()  # fill p.grad for every parameter
-    optimizer.step()  # p ← p − lr · p.grad (or the optimizer's own rule)
-    return loss.item()
+def accumulated_step(model, optimizer, loss_fn, batches):
+    """One optimizer step on the mean loss of equal-size micro-batches, one backward() per micro-batch."""
+    optimizer.zero_grad()  # once: backward() below adds every micro-batch's gradient to .grad
+    losses = []
+    for x, y in batches:
+        loss = loss_fn(model(x), y)
+        (loss / len(batches)).backward()  # the gradient of the mean, one share at a time
+        losses.append(loss.item())
+    optimizer.step()  # one update, as if the whole batch had been seen at once
+    return sum(losses) / len(losses)
 
 
-class TwoLayerNet(nn.Module):
-    """Linear(n_in, n_hidden) → ReLU → Linear(n_hidden, n_out), as layers ``hidden`` and ``out``."""
+def line_learning_rate():
+    """A learning rate with which 10 full-batch SGD steps fit the lesson's line to within 0.1% of least squares."""
+    x, y = line_data()
+    x64, y64 = x.double().numpy()[:, 0], y.double().numpy()[:, 0]
+    w, b = np.polyfit(x64, y64, deg=1)
+    target = 1.001 * np.mean((w * x64 + b - y64) ** 2)
 
-    def __init__(self, n_in, n_hidden, n_out):
-        super().__init__()
-        self.hidden = nn.Linear(n_in, n_hidden)
-        self.out = nn.Linear(n_hidden, n_out)
+    def final_loss(lr):
+        model = nn.Linear(1, 1)
+        nn.init.zeros_(model.weight)
+        nn.init.zeros_(model.bias)
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        for _ in range(10):
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        with torch.no_grad():
+            return nn.functional.mse_loss(model(x), y).item()
 
-    def forward(self, x):
-        return self.out(torch.relu(self.hidden(x)))
-
-
-def batch_sizes(n_samples, batch_size, drop_last=False):
-    """Sizes of the minibatches a DataLoader yields in one epoch over ``n_samples`` items."""
-    loader = DataLoader(range(n_samples), batch_size=batch_size, drop_last=drop_last)
-    return [len(batch) for batch in loader]
+    rates = np.geomspace(0.01, 1.0, 15)
+    good = [lr for lr in rates if final_loss(lr) < target]  # a band: too small creeps, too large overshoots
+    return float(np.sqrt(good[0] * good[-1]))  # the middle of the band (on a log scale)
