@@ -159,30 +159,6 @@ def _greedy_float(step, state, batch_size, sos_id, max_len):
     return solutions.greedy_decode(step, state, batch_size, sos_id, max_len).astype(float)
 
 
-def _em_whole_rows(pred, target, eos_id):
-    return float(np.mean(np.all(np.asarray(pred) == np.asarray(target), axis=1)))
-
-
-def _em_per_token(pred, target, eos_id):
-    return float(np.mean(np.asarray(pred) == np.asarray(target)))
-
-
-def _em_stops_before_eos(pred, target, eos_id):
-    pred, target = np.asarray(pred), np.asarray(target)
-    is_eos = target == eos_id
-    compared = np.cumsum(is_eos, axis=1) == 0  # forgets to compare the EOS position itself
-    return float(np.mean(np.all((pred == target) | ~compared, axis=1)))
-
-
-def _em_count(pred, target, eos_id):
-    return solutions.exact_match(pred, target, eos_id) * len(target)
-
-
-def _em_per_row(pred, target, eos_id):
-    pred, target = np.asarray(pred), np.asarray(target)
-    return np.array([solutions.exact_match(p[None], t[None], eos_id) for p, t in zip(pred, target)])
-
-
 def _pad_reverses_lists_in_place(seqs, length, pad_id):
     out = np.full((len(seqs), length), pad_id, dtype=np.int64)
     for row, s in zip(out, seqs):
@@ -227,25 +203,100 @@ def _greedy_copies_state(step, state, batch_size, sos_id, max_len):
     return solutions.greedy_decode(step, state, batch_size, sos_id, max_len)
 
 
-def _em_tensor(pred, target, eos_id):
-    return torch.tensor(solutions.exact_match(pred, target, eos_id))
+# --------------------------------------------------------------------------- predict, beam search, experiment
+def _log_softmax(logits):
+    z = np.asarray(logits, dtype=float)
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
-def _em_last_eos(pred, target, eos_id):
-    pred, target = np.asarray(pred), np.asarray(target)
-    correct = 0
-    for p, t in zip(pred, target):
-        hits = np.flatnonzero(t == eos_id)
-        end = hits[-1] + 1 if len(hits) else len(t)  # the last EOS, not the first
-        correct += bool(np.array_equal(p[:end], t[:end]))
-    return correct / len(target)
+def _beam(step, state, sos_id, eos_id, beam_size, max_len, score_of=_log_softmax, parent_state=True,
+          finish_at_eos=True, start=1):
+    """A beam search with switches for the classic mistakes."""
+    seqs, scores, done = [[]] * start, np.zeros(start), []
+    tokens, states = np.full(start, sos_id), np.repeat(state, start, axis=0)
+    for _ in range(max_len):
+        logits, new_states = step(tokens, states)
+        total = scores[:, None] + score_of(logits)
+        rows, cols = np.unravel_index(np.argsort(-total, axis=None, kind="stable")[:beam_size], total.shape)
+        live = [(r, c) for r, c in zip(rows, cols) if not (finish_at_eos and c == eos_id)]
+        done += [(seqs[r] + [int(c)], float(total[r, c])) for r, c in zip(rows, cols) if finish_at_eos and c == eos_id]
+        if not live:
+            break
+        seqs = [seqs[r] + [int(c)] for r, c in live]
+        scores = np.array([total[r, c] for r, c in live])
+        tokens = np.array([c for _, c in live])
+        parents = np.array([r for r, _ in live]) if parent_state else np.arange(len(live)) % len(new_states)
+        states = new_states[parents]
+    else:
+        done += list(zip(seqs, map(float, scores)))
+    return max(done, key=lambda item: item[1])
 
 
-def _em_fills_pred_in_place(pred, target, eos_id):
-    is_eos = target == eos_id
-    ignored = np.cumsum(is_eos, axis=1) - is_eos > 0
-    pred[ignored] = target[ignored]  # changes the caller's pred
-    return float(np.mean(np.all(pred == target, axis=1)))
+def _beam_raw_logits(step, state, sos_id, eos_id, beam_size, max_len):
+    return _beam(step, state, sos_id, eos_id, beam_size, max_len, score_of=lambda x: np.asarray(x, dtype=float))
+
+
+def _beam_keeps_row_states(step, state, sos_id, eos_id, beam_size, max_len):
+    return _beam(step, state, sos_id, eos_id, beam_size, max_len, parent_state=False)
+
+
+def _beam_extends_finished(step, state, sos_id, eos_id, beam_size, max_len):
+    return _beam(step, state, sos_id, eos_id, beam_size, max_len, finish_at_eos=False)
+
+
+def _beam_starts_with_copies(step, state, sos_id, eos_id, beam_size, max_len):
+    return _beam(step, state, sos_id, eos_id, beam_size, max_len, start=beam_size)
+
+
+def _beam_probability(step, state, sos_id, eos_id, beam_size, max_len):
+    tokens, score = solutions.beam_search(step, state, sos_id, eos_id, beam_size, max_len)
+    return tokens, float(np.exp(score))
+
+
+def _beam_with_sos(step, state, sos_id, eos_id, beam_size, max_len):
+    tokens, score = solutions.beam_search(step, state, sos_id, eos_id, beam_size, max_len)
+    return [sos_id, *tokens], score
+
+
+def _beam_is_greedy(step, state, sos_id, eos_id, beam_size, max_len):
+    return solutions.beam_search(step, state, sos_id, eos_id, 1, max_len)
+
+
+def _beam_tokens_only(step, state, sos_id, eos_id, beam_size, max_len):
+    return solutions.beam_search(step, state, sos_id, eos_id, beam_size, max_len)[0]
+
+
+def _predict_a():
+    return "a"
+
+
+def _predict_c():
+    return "c"
+
+
+def _predict_yes():
+    return "yes"
+
+
+def _settings_default_lr():
+    return {"lr": 1e-3, "reverse": False, "peeky": False}
+
+
+def _settings_no_peeking():
+    return {"lr": 1e-2, "reverse": True, "peeky": False}
+
+
+def _settings_missing_key():
+    return {"lr": 1e-2, "reverse": True}
+
+
+def _settings_lr_too_big():
+    return {"lr": 5, "reverse": True, "peeky": True}
+
+
+def _settings_words():
+    return {"lr": 1e-2, "reverse": "yes", "peeky": "yes"}
 
 
 WRONG = [
@@ -272,21 +323,21 @@ WRONG = [
     ("greedy_decode", _greedy_starts_with_zero, "sos_id=1"),
     ("greedy_decode", _greedy_one_step_short, "called once, expected max_len=2 times"),
     ("greedy_decode", _greedy_float, "integers"),
-    ("exact_match", _em_whole_rows, "ignore what follows"),
-    ("exact_match", _em_per_token, "not of tokens"),
-    ("exact_match", _em_stops_before_eos, "including the target's first EOS"),
-    ("exact_match", _em_count, "not the count"),
-    ("exact_match", _em_per_row, "return a Python float"),
-    # hardening: inputs that must not change, a state to pass along untouched, the return type, the first EOS
-    ("pad_and_reverse", _pad_reverses_lists_in_place, "wrong row 1"),
+    # hardening: inputs that must not change, a state to pass along untouched
+    ("pad_and_reverse", _pad_reverses_lists_in_place, "changed its input `seqs` in place"),
     ("pad_and_reverse", _pad_extends_lists, "changed its input `seqs` in place"),
     ("decoder_io", _io_inserts_sos, "changed its input `answers` in place"),
     ("lstm_cell", _lstm_updates_c_in_place, "changed its input `c` in place"),
     ("lstm_cell", _lstm_sigmoid_candidate, "tanh, not sigmoid"),
     ("greedy_decode", _greedy_copies_state, "raised AttributeError"),
-    ("exact_match", _em_tensor, "return a Python float"),
-    ("exact_match", _em_last_eos, "only the first counts"),
-    ("exact_match", _em_fills_pred_in_place, "changed its input `pred` in place"),
+    ("beam_search", _beam_raw_logits, "log-softmax"),
+    ("beam_search", _beam_keeps_row_states, "parent's state"),
+    ("beam_search", _beam_extends_finished, "is finished"),
+    ("beam_search", _beam_starts_with_copies, "identical copies"),
+    ("beam_search", _beam_probability, "is the probability"),
+    ("beam_search", _beam_with_sos, "start with SOS"),
+    ("beam_search", _beam_is_greedy, "wrong tokens"),
+    ("beam_search", _beam_tokens_only, "expected a pair (tokens, score)"),
 ]
 
 
@@ -296,6 +347,45 @@ def test_wrong_answer_is_rejected(name, fn, words):
     assert not result.passed, f"{fn.__name__} should fail, got: {result}"
     assert words in str(result), str(result)
     assert "case:" in result.message, "the verdict names the case"
+
+
+PREDICTIONS = [(_predict_a, "not what happens: you chose 'a'"), (_predict_c, "not what happens: you chose 'c'"),
+               (_predict_yes, "answer with one of 'a', 'b', 'c'")]
+
+
+@pytest.mark.parametrize("fn, words", PREDICTIONS, ids=[fn.__name__.strip("_") for fn, _ in PREDICTIONS])
+def test_a_wrong_prediction_is_rejected_and_told_why(fn, words):
+    result = check("predict_greedy_is_best", fn)
+    assert not result and words in result.message, str(result)
+    if "not what happens" in words:
+        assert "greedy decoding never looks back" in result.message, "the verdict says why"
+
+
+def test_the_right_prediction_is_accepted_in_capitals():
+    assert check("predict_greedy_is_best", lambda: " B ")
+
+
+SETTINGS = [
+    (_settings_default_lr, "reached"),
+    (_settings_no_peeking, "reached"),
+    (_settings_missing_key, "keys 'lr', 'reverse' and 'peeky'"),
+    (_settings_lr_too_big, "a number in (0, 1]"),
+    (_settings_words, "True or False"),
+]
+
+
+@pytest.mark.parametrize("fn, words", SETTINGS, ids=[fn.__name__.strip("_") for fn, _ in SETTINGS])
+def test_settings_that_miss_the_target_are_rejected_with_the_accuracy_reached(fn, words):
+    result = check("addition_settings", fn)
+    assert not result and words in result.message, str(result)
+    if words == "reached":
+        assert "exact match on 500 held-out sums after 300 steps; asked: at least 50%" in result.message
+        reached = float(result.message.split("reached ")[1].split("%")[0])
+        assert reached < 50
+
+
+def test_the_experiment_reaches_its_target_with_a_margin():
+    assert ch07.run_addition_experiment(**solutions.addition_settings()) >= 0.55
 
 
 @pytest.mark.parametrize(
@@ -309,9 +399,9 @@ def test_wrong_answer_is_rejected(name, fn, words):
         ("lstm_cell", _lstm_no_tanh_on_c, "apply tanh to the new cell state"),
         ("greedy_decode", _greedy_always_sos, "not SOS again"),
         ("greedy_decode", _greedy_keeps_first_state, "new state returned by step()"),
-        ("exact_match", _em_whole_rows, "ignore what follows"),
-        ("exact_match", _em_per_token, "not of tokens"),
-        ("exact_match", _em_count, "not the count"),
+        ("beam_search", _beam_raw_logits, "log-probabilities (log-softmax of the logits)"),
+        ("beam_search", _beam_keeps_row_states, "continue from its parent's state"),
+        ("beam_search", _beam_extends_finished, "leaves the beam"),
     ],
     ids=lambda v: v.__name__.strip("_") if callable(v) else None,
 )
@@ -321,4 +411,4 @@ def test_a_classic_mistake_is_named(name, fn, hint):
 
 
 def test_the_legacy_call_still_works():
-    assert ch07.check_exact_match(solutions.exact_match)
+    assert ch07.check_lstm_cell(solutions.lstm_cell)

@@ -83,22 +83,6 @@ def _att_context_wrong_axis(q, hs, mask=None):
     return (w[:, :, None] * hs).sum(axis=2), w  # sums over the features instead of the keys
 
 
-def _add_no_tanh(q, hs, Wq, Wk, v):
-    return ((q @ Wq)[:, None, :] + hs @ Wk) @ v
-
-
-def _add_swapped_weights(q, hs, Wq, Wk, v):
-    return np.tanh((q @ Wk)[:, None, :] + hs @ Wq) @ v
-
-
-def _add_tanh_after_v(q, hs, Wq, Wk, v):
-    return np.tanh(((q @ Wq)[:, None, :] + hs @ Wk) @ v)
-
-
-def _add_sum_not_v(q, hs, Wq, Wk, v):
-    return np.tanh((q @ Wq)[:, None, :] + hs @ Wk).sum(axis=-1)
-
-
 def _bw_value_path_only(q, hs, dcontext):
     dq, _ = solutions.dot_attention_backward(q, hs, dcontext)
     _, w = solutions.dot_attention(q, hs)
@@ -121,27 +105,6 @@ def _bw_no_jacobian(q, hs, dcontext):
 def _bw_dq_zero(q, hs, dcontext):
     _, dhs = solutions.dot_attention_backward(q, hs, dcontext)
     return np.zeros_like(q), dhs
-
-
-def _win_target_overlaps(series, target, window, horizon):
-    X, _ = solutions.make_windows(series, target, window, horizon)
-    Y = np.stack([target[i + window - 1 : i + window - 1 + horizon] for i in range(len(X))])  # off by one
-    return X, Y
-
-
-def _win_one_short(series, target, window, horizon):
-    X, Y = solutions.make_windows(series, target, window, horizon)
-    return X[:-1], Y[:-1]
-
-
-def _win_transposed(series, target, window, horizon):
-    X, Y = solutions.make_windows(series, target, window, horizon)
-    return X.transpose(0, 2, 1), Y
-
-
-def _win_swapped(series, target, window, horizon):
-    X, Y = solutions.make_windows(series, target, window, horizon)
-    return Y, X
 
 
 def _sm_global_max(scores, mask=None):
@@ -184,10 +147,6 @@ def _att_zeroes_padded_states(q, hs, mask=None):
     return solutions.dot_attention(q, hs, mask)
 
 
-def _add_missing_key_axis(q, hs, Wq, Wk, v):
-    return np.tanh(q @ Wq + hs @ Wk) @ v  # (N, A) + (N, S, A) only broadcasts by accident
-
-
 def _bw_unstable(q, hs, dcontext):
     scores = np.einsum("nd,nsd->ns", q, hs)
     w = np.exp(scores) / np.exp(scores).sum(axis=-1, keepdims=True)  # overflows for large scores
@@ -197,8 +156,85 @@ def _bw_unstable(q, hs, dcontext):
     return np.einsum("ns,nsd->nd", dscores, hs), dhs
 
 
-def _win_series_as_target(series, target, window, horizon):
-    return solutions.make_windows(series, np.asarray(series)[:, 0], window, horizon)  # forecasts series 0
+# --------------------------------------------------------------------------- predict, input attention, experiment
+def _ia(h, s, x, W_e, b_e, U_e, v_e, order="hs", keys_by_hour=False, bias=True, tanh=True, normalise=True,
+        axis=-1, stable=True):
+    query = np.concatenate([h, s] if order == "hs" else [s, h], axis=-1) @ W_e + (b_e if bias else 0.0)
+    keys = (x if keys_by_hour else np.transpose(x, (0, 2, 1))) @ U_e
+    z = query[:, None, :] + keys
+    scores = (np.tanh(z) if tanh else z) @ v_e
+    if not normalise:
+        return scores
+    e = np.exp(scores - scores.max(axis=axis, keepdims=True)) if stable else np.exp(scores)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _ia_keys_by_hour(h, s, x, W_e, b_e, U_e, v_e):
+    return _ia(h, s, x, W_e, b_e, U_e, v_e, keys_by_hour=True)  # runs only when T == K
+
+
+def _ia_state_order(h, s, x, W_e, b_e, U_e, v_e):
+    return _ia(h, s, x, W_e, b_e, U_e, v_e, order="sh")
+
+
+def _ia_no_bias(h, s, x, W_e, b_e, U_e, v_e):
+    return _ia(h, s, x, W_e, b_e, U_e, v_e, bias=False)
+
+
+def _ia_no_tanh(h, s, x, W_e, b_e, U_e, v_e):
+    return _ia(h, s, x, W_e, b_e, U_e, v_e, tanh=False)
+
+
+def _ia_scores(h, s, x, W_e, b_e, U_e, v_e):
+    return _ia(h, s, x, W_e, b_e, U_e, v_e, normalise=False)
+
+
+def _ia_batch_axis(h, s, x, W_e, b_e, U_e, v_e):
+    return _ia(h, s, x, W_e, b_e, U_e, v_e, axis=0)
+
+
+def _ia_unstable(h, s, x, W_e, b_e, U_e, v_e):
+    return _ia(h, s, x, W_e, b_e, U_e, v_e, stable=False)
+
+
+def _ia_query_h_only(h, s, x, W_e, b_e, U_e, v_e):
+    return _ia(h, np.zeros_like(s), x, W_e, b_e, U_e, v_e)  # drops the cell state
+
+
+def _ia_returns_weighted_inputs(h, s, x, W_e, b_e, U_e, v_e):
+    return solutions.input_attention(h, s, x, W_e, b_e, U_e, v_e) * x[:, -1]  # alpha * x_t, not alpha
+
+
+def _predict_a():
+    return "a"
+
+
+def _predict_c():
+    return "c"
+
+
+def _predict_number():
+    return 2
+
+
+def _lr_too_small():
+    return 1e-4
+
+
+def _lr_too_large():
+    return 0.1
+
+
+def _lr_text():
+    return "0.01"
+
+
+def _lr_negative():
+    return -0.01
+
+
+def _lr_list():
+    return [0.01, 0.003]
 
 
 WRONG = [
@@ -212,28 +248,27 @@ WRONG = [
     ("dot_attention", _att_swapped, "swapped"),
     ("dot_attention", _att_mean_context, "weighted sum"),
     ("dot_attention", _att_context_wrong_axis, "wrong shape of the context"),
-    ("additive_scores", _add_no_tanh, "tanh"),
-    ("additive_scores", _add_swapped_weights, "case"),
-    ("additive_scores", _add_tanh_after_v, "tanh"),
-    ("additive_scores", _add_sum_not_v, "wrong value"),
     ("dot_attention_backward", _bw_value_path_only, "key path"),
     ("dot_attention_backward", _bw_key_path_only, "value path"),
     ("dot_attention_backward", _bw_no_jacobian, "Jacobian"),
     ("dot_attention_backward", _bw_dq_zero, "dq"),
-    ("make_windows", _win_target_overlaps, "right after window"),
-    ("make_windows", _win_one_short, "windows"),
-    ("make_windows", _win_transposed, "(M, window, K)"),
-    ("make_windows", _win_swapped, "shape"),
-    # hardening: numerical stability, inputs that must not change, the default mask, broadcasting, new data
+    ("input_attention", _ia_keys_by_hour, "transpose x to (N, K, T)"),
+    ("input_attention", _ia_state_order, "h first"),
+    ("input_attention", _ia_no_bias, "b_e"),
+    ("input_attention", _ia_no_tanh, "tanh"),
+    ("input_attention", _ia_scores, "sum to 1"),
+    ("input_attention", _ia_batch_axis, "sum to 1"),
+    ("input_attention", _ia_unstable, "NaN"),
+    ("input_attention", _ia_query_h_only, "wrong value of the weights"),
+    ("input_attention", _ia_returns_weighted_inputs, "sum to 1"),
+    # hardening: numerical stability, inputs that must not change, the default mask
     ("masked_softmax", _sm_global_max, "NaN"),
     ("masked_softmax", _sm_max_before_mask, "NaN"),
     ("masked_softmax", _sm_mutates_scores, "changed its input `scores` in place"),
     ("masked_softmax", _sm_mask_required, "raised TypeError"),
     ("dot_attention", _att_unstable, "NaN"),
     ("dot_attention", _att_zeroes_padded_states, "changed its input `hs` in place"),
-    ("additive_scores", _add_missing_key_axis, "raised ValueError"),
     ("dot_attention_backward", _bw_unstable, "got nan"),
-    ("make_windows", _win_series_as_target, "right after window"),
 ]
 
 
@@ -258,11 +293,11 @@ def test_wrong_answer_is_rejected(name, wrong, words):
         ("masked_softmax", _sm_max_before_mask, "over the real keys only"),
         ("dot_attention", _att_scaled, "1/sqrt(D)"),
         ("dot_attention", _att_no_mask, "pass the mask on"),
-        ("additive_scores", _add_no_tanh, "apply tanh"),
-        ("additive_scores", _add_tanh_after_v, "before the dot with v"),
         ("dot_attention_backward", _bw_value_path_only, "add the key path"),
         ("dot_attention_backward", _bw_no_jacobian, "Jacobian is missing"),
-        ("make_windows", _win_target_overlaps, "starts at target[i + window]"),
+        ("input_attention", _ia_state_order, "the query is [h; s]"),
+        ("input_attention", _ia_no_bias, "add the bias b_e"),
+        ("input_attention", _ia_no_tanh, "apply tanh before the dot product"),
     ],
     ids=lambda v: v.__name__.strip("_") if callable(v) else None,
 )
@@ -271,6 +306,67 @@ def test_a_classic_mistake_is_named(name, wrong, hint):
     assert not result and hint in result.message, str(result)
 
 
+def test_input_attention_solution_matches_the_lessons_pytorch_layers():
+    """The lesson's DARNN computes e = v_e(tanh(W_e([h, s]) + U_e(x^T))) with nn.Linear layers."""
+    torch.manual_seed(0)
+    N, H, T, K, A = 3, 4, 5, 6, 4
+    W_e, U_e, v_e = torch.nn.Linear(2 * H, A).double(), torch.nn.Linear(T, A, bias=False).double(), \
+        torch.nn.Linear(A, 1, bias=False).double()
+    h, s, x = torch.randn(N, H).double(), torch.randn(N, H).double(), torch.randn(N, T, K).double()
+    e = v_e(torch.tanh(W_e(torch.cat([h, s], dim=-1)).unsqueeze(1) + U_e(x.transpose(1, 2)))).squeeze(-1)
+    alpha = torch.softmax(e, dim=-1).detach().numpy()
+    ours = solutions.input_attention(h.numpy(), s.numpy(), x.numpy(), W_e.weight.detach().numpy().T,
+                                     W_e.bias.detach().numpy(), U_e.weight.detach().numpy().T,
+                                     v_e.weight.detach().numpy()[0])
+    np.testing.assert_allclose(ours, alpha, rtol=1e-10)
+
+
+PREDICTIONS = [(_predict_a, "not what happens: you chose 'a'"), (_predict_c, "not what happens: you chose 'c'"),
+               (_predict_number, "answer with one of 'a', 'b', 'c'")]
+
+
+@pytest.mark.parametrize("fn, words", PREDICTIONS, ids=[fn.__name__.strip("_") for fn, _ in PREDICTIONS])
+def test_a_wrong_prediction_is_rejected_and_told_why(fn, words):
+    result = check("predict_shuffled_keys", fn)
+    assert not result and words in result.message, str(result)
+    if "not what happens" in words:
+        assert "a sum does not depend on the order of its terms" in result.message, "the verdict says why"
+
+
+def test_the_predicted_invariance_is_real():
+    rng = np.random.default_rng(1)
+    q, hs = rng.normal(size=(2, 3)), rng.normal(size=(2, 6, 3))
+    mask = np.array([[True] * 4 + [False] * 2, [True] * 6])
+    order = rng.permutation(6)
+    context, w = solutions.dot_attention(q, hs, mask)
+    context_shuffled, w_shuffled = solutions.dot_attention(q, hs[:, order], mask[:, order])
+    np.testing.assert_allclose(context_shuffled, context, rtol=1e-12)
+    np.testing.assert_allclose(w_shuffled, w[:, order], rtol=1e-12)
+
+
+LEARNING_RATES = [
+    (_lr_too_small, "reached"),
+    (_lr_too_large, "reached"),
+    (_lr_text, "one number"),
+    (_lr_negative, "(0, 1]"),
+    (_lr_list, "one number"),
+]
+
+
+@pytest.mark.parametrize("fn, words", LEARNING_RATES, ids=[fn.__name__.strip("_") for fn, _ in LEARNING_RATES])
+def test_a_learning_rate_that_misses_the_target_is_rejected_with_the_accuracy_reached(fn, words):
+    result = check("copy_learning_rate", fn)
+    assert not result and words in result.message, str(result)
+    if words == "reached":
+        asked = "exact match on 500 held-out strings of 8-12 digits after 200 steps; asked: at least 90%"
+        assert asked in result.message
+        assert float(result.message.split("reached ")[1].split("%")[0]) < 90
+
+
+def test_the_experiment_reaches_its_target_with_a_margin():
+    assert ch08.run_copy_experiment(solutions.copy_learning_rate()) >= 0.93
+
+
 def test_the_legacy_call_still_works():
-    assert ch08.check_make_windows(solutions.make_windows)
+    assert ch08.check_input_attention(solutions.input_attention)
 

@@ -26,15 +26,6 @@ def dot_attention(q, hs, mask=None):
     return context, weights
 
 
-def additive_scores(q, hs, Wq, Wk, v):
-    """Bahdanau scores ``v . tanh(q[n] Wq + hs[n, s] Wk)``.
-
-    q (N, Dq), hs (N, S, Dk), Wq (Dq, A), Wk (Dk, A), v (A,) -> scores (N, S).
-    """
-    hidden = np.tanh((q @ Wq)[:, None, :] + hs @ Wk)  # (N, 1, A) + (N, S, A) -> (N, S, A)
-    return hidden @ v
-
-
 def dot_attention_backward(q, hs, dcontext):
     """Gradients of dot-product attention (no mask) given dL/dcontext (N, D).
 
@@ -48,14 +39,24 @@ def dot_attention_backward(q, hs, dcontext):
     return dq, dhs
 
 
-def make_windows(series, target, window, horizon):
-    """Cut a multivariate series into training pairs.
+def predict_shuffled_keys():
+    """Shuffling the encoder states (and the mask with them) leaves the context unchanged: 'b'."""
+    return "b"
 
-    series (L, K), target (L,) -> X (M, window, K) and Y (M, horizon), M = L - window - horizon + 1:
-    X[i] = series[i : i + window] and Y[i] = target[i + window : i + window + horizon].
+
+def input_attention(h, s, x, W_e, b_e, U_e, v_e):
+    """The DA-RNN's input attention at one encoder step: one weight per driving series.
+
+    h, s (N, H): the encoder LSTM's previous hidden and cell states; x (N, T, K): the window of the K series.
+    W_e (2H, A), b_e (A,), U_e (T, A), v_e (A,). Score of series k: v_e . tanh([h; s] W_e + b_e + x[:, :, k] U_e);
+    returns the weights alpha (N, K), a softmax over the K series.
     """
-    series, target = np.asarray(series), np.asarray(target)
-    m = len(series) - window - horizon + 1
-    X = np.stack([series[i : i + window] for i in range(m)])
-    Y = np.stack([target[i + window : i + window + horizon] for i in range(m)])
-    return X, Y
+    query = np.concatenate([h, s], axis=-1) @ W_e + b_e  # (N, A)
+    keys = np.transpose(x, (0, 2, 1)) @ U_e  # (N, K, A): each series' whole window is a key
+    scores = np.tanh(query[:, None, :] + keys) @ v_e  # (N, K)
+    return masked_softmax(scores)
+
+
+def copy_learning_rate():
+    """The experiment's choice: with Adam at 1e-2 the attention model copies ~95% of the test strings."""
+    return 1e-2

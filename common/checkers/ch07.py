@@ -2,16 +2,19 @@
 
 The reference answers are the chapter's ``solutions.py``; this module holds what is specific to each
 exercise: its cases, the brief's worked example, classic mistakes and hints. ``greedy_decode`` is
-judged with toy decoders that count their calls and remember what they were fed.
+and ``beam_search`` are judged with toy decoders that count their calls and remember what they were fed;
+``addition_settings`` (the experiment) is judged by training the lesson's model with the learner's settings.
 """
 from __future__ import annotations
 
 import copy
+import math
 from functools import partial
 
 import numpy as np
+import torch
 
-from common.checks import Chapter, Fail, call, case, compare_values, example, named_parts
+from common.checks import Chapter, Fail, call, cap, case, compare_values, example, named_parts
 
 CHAPTER = Chapter("07_seq2seq")
 __getattr__ = CHAPTER.legacy
@@ -355,76 +358,237 @@ greedy_decode = CHAPTER.exercise(
 )
 
 
-# --------------------------------------------------------------------------- 5. exact_match
-def _compare_share(expected, got, rtol=1e-9, atol=1e-12) -> str | None:
-    if isinstance(got, (int, float)) and got > 1:
-        return f"got {got:.6g}, more than 1: return the share of rows (correct / N), not the count"
-    return compare_values(expected, got, rtol, atol, what="share of exact matches")
-
-
-def _em_cases():
-    pad, eos = 0, 2
-    target = _ids([[4, 5, 2, 0], [6, 2, 0, 0], [3, 4, 5, 2], [7, 8, 2, 0]])
-    # right; right but garbage after EOS; one digit wrong; answer too long (no EOS where it should be)
-    pred = _ids([[4, 5, 2, 0], [6, 2, 9, 9], [3, 4, 6, 2], [7, 8, 8, 2]])
-    rng = _rng(5)
-    big_t = rng.integers(3, 13, size=(50, 5))
-    lengths = rng.integers(1, 5, size=50)
-    for row, k in zip(big_t, lengths):
-        row[k] = eos
-        row[k + 1 :] = pad
-    big_p = big_t.copy()
-    flip = rng.random(50) < 0.4
-    big_p[flip, 0] = (big_p[flip, 0] + 1 - 3) % 10 + 3
-    for row, k, t in zip(big_p, lengths, rng.random(50) < 0.5):
-        if t and k + 1 < row.size:
-            row[k + 1 :] = rng.integers(3, 13, size=row.size - k - 1)
-    return [
-        case("4 answers: right / garbage after EOS / a wrong digit / too long", pred, target, eos),
-        case("all rows identical", target.copy(), target.copy(), eos),
-        case("a batch of 1 with a wrong last digit", _ids([[5, 6, 2]]), _ids([[5, 7, 2]]), eos),
-        case("a target row without EOS (compared in full)", _ids([[3, 4, 5], [3, 4, 6]]), _ids([[3, 4, 5], [3, 4, 5]]),
-             eos),
-        case("50 random answers, eos_id=2", big_p, big_t, eos),
-        case("eos_id=13 (not 2)", _ids([[4, 13, 1], [4, 13, 13]]), _ids([[4, 13, 0], [4, 4, 13]]), 13),
-        case("an empty answer (EOS first) and a second EOS later in the target: only the first counts",
-             _ids([[2, 5, 5, 5], [3, 2, 7, 7], [3, 2, 2, 0]]), _ids([[2, 0, 0, 0], [3, 2, 0, 2], [3, 2, 0, 2]]), eos),
-    ]
-
-
-def _em_upto(pred, target, eos_id, include_eos=True, whole=False):
-    pred, target = np.asarray(pred), np.asarray(target)
-    is_eos = target == eos_id
-    before = np.cumsum(is_eos, axis=1) - (is_eos if include_eos else 0) == 0
-    compared = np.ones_like(before) if whole else before
-    return float(np.mean(np.all((pred == target) | ~compared, axis=1)))
-
-
-_EM_PRED = _ids([[4, 5, 2, 9], [4, 5, 5, 2], [3, 2, 0, 0]])
-_EM_TARGET = _ids([[4, 5, 2, 0], [4, 5, 2, 0], [3, 2, 0, 0]])
-exact_match = CHAPTER.exercise(
-    "exact_match",
-    examples=[example(2 / 3, f"the brief's example: pred {_EM_PRED.tolist()}, target {_EM_TARGET.tolist()}",
-                      _EM_PRED, _EM_TARGET, 2)],
-    cases=_em_cases,
-    returns=float,
-    compare=_compare_share,
-    rtol=1e-9,
-    atol=1e-12,
-    mistakes=[
-        (lambda p, t, e: _em_upto(p, t, e, whole=True),
-         "compare each row only up to and including the target's first EOS; ignore what follows"),
-        (lambda p, t, e: float(np.mean(np.asarray(p) == np.asarray(t))),
-         "a row counts only when all its positions are right: the share of rows, not of tokens"),
-        (lambda p, t, e: _em_upto(p, t, e, include_eos=False),
-         "compare the EOS position too, up to and including the target's first EOS: an answer must stop there"),
-        (lambda p, t, e: _em_upto(p, t, e) * len(t), "return the share of rows (correct / N), not the count"),
-    ],
+# --------------------------------------------------------------------------- 5. predict_greedy_is_best
+predict_greedy_is_best = CHAPTER.predict(
+    "predict_greedy_is_best",
+    why="p(answer) is a product, p(y1) p(y2 | y1) ...: a slightly less likely first token can make the next ones "
+        "far more likely, and greedy decoding never looks back. The next cell shows such a case.",
+    options={
+        "a": "yes: the most likely token at every step gives the most likely answer",
+        "b": "no: a less likely first token can lead to a more probable whole answer",
+        "c": "yes, as long as every step's probabilities sum to 1",
+    },
     hints=[
-        "Decide for every row whether it is right, then take the mean of those yes/no answers.",
-        "Only the positions up to and including the target's first EOS count. A boolean (N, T) array of the "
-        "positions to compare can be built from `np.cumsum(target == eos_id, axis=1)`; then `np.all(..., axis=1)`.",
-        "`is_eos = target == eos_id`; `compared = np.cumsum(is_eos, axis=1) - is_eos == 0`; "
-        "`return float(np.mean(np.all((pred == target) | ~compared, axis=1)))`.",
+        "Write the probability of a two-token answer as a product of two factors, and ask what greedy decoding "
+        "knows about the second factor when it picks the first token.",
+        "Imagine a first token with probability 0.5 that is followed by an uncertain second token, and one with "
+        "probability 0.4 that is followed by an almost certain one. Which answer has the larger product? "
+        "`checks.predict_greedy_is_best.solution()` shows the answer.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 6. beam_search
+class _Bigram(_Recorder):
+    """The brief's decoder: the next token's probabilities depend only on the token it reads; the state is unused."""
+
+    P = {1: [0.025, 0.025, 0.05, 0.5, 0.4], 3: [0.025, 0.025, 0.35, 0.3, 0.3], 4: [0.01, 0.01, 0.9, 0.04, 0.04],
+         0: [0.2] * 5, 2: [0.2] * 5}  # rows for PAD and EOS, which a correct search never feeds
+
+    def step(self, tokens, state):
+        tokens = self._record(tokens)
+        return np.log(np.array([self.P[int(t)] for t in tokens])), state
+
+
+def _log_softmax(logits):
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def _beam_with(step, state, sos_id, eos_id, beam_size, max_len, log=True, reorder=True, stop=True):
+    """The reference beam search with the classic mistakes as switches."""
+    seqs, scores, done = [[]], np.zeros(1), []
+    tokens, states = np.array([sos_id]), state
+    for _ in range(max_len):
+        logits, new_states = step(tokens, states)
+        total = scores[:, None] + (_log_softmax(logits) if log else np.asarray(logits, dtype=np.float64))
+        rows, cols = np.unravel_index(np.argsort(-total, axis=None, kind="stable")[:beam_size], total.shape)
+        live = [(r, c) for r, c in zip(rows, cols) if not (stop and c == eos_id)]
+        done += [(seqs[r] + [int(c)], float(total[r, c])) for r, c in zip(rows, cols) if stop and c == eos_id]
+        if not live:
+            return max(done, key=lambda item: item[1])
+        keep = np.array([r for r, _ in live])
+        seqs = [seqs[r] + [int(c)] for r, c in live]
+        scores = np.array([total[r, c] for r, c in live])
+        tokens = np.array([c for _, c in live])
+        states = new_states[keep] if reorder else new_states[np.arange(len(keep)) % len(new_states)]
+    done += [(s, float(v)) for s, v in zip(seqs, scores)]
+    return max(done, key=lambda item: item[1])
+
+
+_BEAM_MISTAKES = [
+    (dict(log=False), "add log-probabilities (log-softmax of the logits), not raw logits: logits are not "
+                      "normalised, so their sums do not rank whole answers"),
+    (dict(reorder=False), "a kept extension must continue from its parent's state: states = new_states[parent rows]"),
+    (dict(stop=False), "an extension that ends with EOS is finished: it leaves the beam and is not extended"),
+]
+
+# (label, vocab, hidden, beam_size, max_len, sos, eos)
+_BEAM_CASES = [
+    ("V=7, H=6, beam_size=3, max_len=5", 7, 6, 3, 5, 1, 2),
+    ("beam_size=1 (greedy decoding with log-probabilities)", 6, 4, 1, 4, 1, 2),
+    ("beam_size=2, max_len=6", 8, 5, 2, 6, 1, 2),
+    ("a wide beam: beam_size=5, V=6", 6, 3, 5, 4, 0, 3),
+    ("max_len=1 (one step)", 7, 4, 3, 1, 1, 2),
+    ("V=9, H=8, beam_size=4, max_len=6, eos_id=5", 9, 8, 4, 6, 1, 5),
+]
+
+
+def _beam_runs():
+    runs = [("the brief's example: beam_size=2, max_len=3", _Bigram, np.zeros((1, 1)), (1, 2, 2, 3),
+             ([4, 2], math.log(0.36)))]
+    for k, (label, vocab, hidden, beam, max_len, sos, eos) in enumerate(_BEAM_CASES):
+        state = _rng(60 + k).standard_normal((1, hidden))
+        runs.append((label, partial(_ToyDecoder, vocab, hidden, 100 + k), state, (sos, eos, beam, max_len), None))
+    return runs
+
+
+def _cap_repr(value) -> str:
+    return cap(repr(value), 60)
+
+
+def _beam_answer(got, label):
+    if got is None:
+        raise Fail(f"the result is None: did you forget `return`? Expected a pair (tokens, score) (case: {label})")
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise Fail(f"expected a pair (tokens, score), got {type(got).__name__} (case: {label})")
+    tokens, score = got
+    if np.ndim(tokens) == 0:
+        raise Fail(f"expected a pair (tokens, score), got {_cap_repr(got)}: return the list of tokens and its "
+                   f"log-probability (case: {label})")
+    try:
+        tokens = [int(t) for t in np.asarray(tokens).ravel()]
+        if np.ndim(score) != 0:
+            raise TypeError
+        score = float(score)
+    except (TypeError, ValueError):
+        raise Fail(f"expected tokens as a list of ints and the score as one number (case: {label})") from None
+    return tokens, score
+
+
+def _judge_beam(fn) -> str:
+    runs = _beam_runs()
+    for label, new_decoder, state, (sos, eos, beam, max_len), expected in runs:
+        if expected is None:
+            expected = CHAPTER.solutions().beam_search(new_decoder().step, state.copy(), sos, eos, beam, max_len)
+        decoder = new_decoder()
+        got = call(fn, decoder.step, state.copy(), sos, eos, beam, max_len, label=label)
+        tokens, score = _beam_answer(got, label)
+        first = decoder.first_tokens
+        if first is not None and len(first) > 1:
+            raise Fail(f"the first step was fed {len(first)} tokens: start from one hypothesis, [SOS]; "
+                       f"{len(first)} identical copies would fill the beam with duplicates (case: {label})")
+        if first is not None and first[0] != sos:
+            raise Fail(f"the first step must be fed sos_id={sos}, got {int(first[0])} (case: {label})")
+        if tokens[:1] == [sos] and tokens[1:] == expected[0]:
+            raise Fail(f"the tokens start with SOS: return only the generated tokens (case: {label})")
+        if tokens != expected[0]:
+            hint = _beam_hint(new_decoder, state, (sos, eos, beam, max_len), expected, (tokens, score))
+            raise Fail(f"wrong tokens: expected {expected[0]}, got {tokens}{hint} (case: {label})")
+        if not np.isclose(score, expected[1], rtol=1e-6, atol=1e-9):
+            if np.isclose(score, math.exp(expected[1]), rtol=1e-6):
+                raise Fail(f"the score {score:.6g} is the probability: return the log-probability, the sum of "
+                           f"the log-softmax values (case: {label})")
+            hint = _beam_hint(new_decoder, state, (sos, eos, beam, max_len), expected, (tokens, score))
+            raise Fail(f"wrong score: expected the log-probability {expected[1]:.6g}, got {score:.6g}{hint} "
+                       f"(case: {label})")
+    return f"correct on all {len(runs)} cases"
+
+
+def _beam_hint(new_decoder, state, args, expected, got) -> str:
+    """The hint of the classic mistake that gives the learner's (tokens, score) where the right answer differs."""
+    for switches, hint in _BEAM_MISTAKES:
+        try:
+            wrong = _beam_with(new_decoder().step, state.copy(), *args, **switches)
+        except Exception:  # a mistake that cannot even run here explains nothing
+            continue
+        differs = wrong[0] != expected[0] or not np.isclose(wrong[1], expected[1], rtol=1e-6, atol=1e-9)
+        if differs and wrong[0] == got[0] and np.isclose(wrong[1], got[1], rtol=1e-6, atol=1e-9):
+            return f". Hint: {hint}"
+    return ""
+
+
+beam_search = CHAPTER.exercise(
+    "beam_search",
+    judge=_judge_beam,
+    hints=[
+        "Keep a list of hypotheses (tokens so far, total log-probability) and the decoder states of the live ones, "
+        "one row per hypothesis. Each step extends all of them by every token at once.",
+        "Per step: `logits, states = step(tokens, states)`; log-softmax each row; `total = scores[:, None] + logp`, "
+        "shape (k, V); the best `beam_size` entries of the flattened `total` (`np.argsort(-total, axis=None)`, "
+        "then `np.unravel_index`) give parent rows and tokens. EOS extensions go to a finished list.",
+        "The live extensions continue with `states = states[parent_rows]` and their tokens; stop when none is live "
+        "or after max_len steps, add the live ones to the finished list and return the one with the highest "
+        "score. `checks.beam_search.solution()` shows the answer.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 7. addition_settings (experiment)
+EXPERIMENT_STEPS, EXPERIMENT_TARGET = 300, 0.5
+_experiment_cache: dict = {}
+
+
+def run_addition_experiment(lr: float, reverse: bool, peeky: bool) -> float:
+    """Exact match on 500 held-out 2-digit sums of the lesson's model after 300 Adam steps (batch 128, fixed seed)."""
+    key = (float(lr), bool(reverse), bool(peeky))
+    if key in _experiment_cache:
+        return _experiment_cache[key]
+    import torch.nn.functional as F
+
+    from common import seq2seq as s2s
+    from common.data import CharVocab, make_addition_dataset
+
+    questions, answers = make_addition_dataset(n=4000, max_digits=2, seed=0)
+    vocab = CharVocab("0123456789+")
+    src, tgt_in, tgt_out = s2s.prepare_pairs(questions, answers, vocab, reverse=reverse)
+    n_train = 3500
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = s2s.Seq2Seq(len(vocab), len(vocab), embed_dim=16, hidden_size=64, peeky=peeky)
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        batches = torch.Generator().manual_seed(0)
+        for _ in range(EXPERIMENT_STEPS):
+            rows = torch.randint(0, n_train, (128,), generator=batches)
+            logits = model(src[rows], tgt_in[rows])
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_out[rows].reshape(-1), ignore_index=0)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+        accuracy = s2s.exact_match_accuracy(model, src[n_train:], tgt_out[n_train:], vocab.sos_id, vocab.eos_id)
+    _experiment_cache[key] = accuracy
+    return accuracy
+
+
+def _judge_addition(fn) -> str:
+    settings = call(fn, label="your settings")
+    if not isinstance(settings, dict) or set(settings) != {"lr", "reverse", "peeky"}:
+        keys = sorted(map(str, settings)) if isinstance(settings, dict) else type(settings).__name__
+        raise Fail(f"return a dict with the keys 'lr', 'reverse' and 'peeky', got {_cap_repr(keys)}")
+    lr, reverse, peeky = settings["lr"], settings["reverse"], settings["peeky"]
+    if not isinstance(reverse, (bool, np.bool_)) or not isinstance(peeky, (bool, np.bool_)):
+        raise Fail("'reverse' and 'peeky' are True or False")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)) or not 0 < lr <= 1:
+        raise Fail(f"'lr' is a learning rate for Adam, a number in (0, 1], got {_cap_repr(lr)}")
+    accuracy = run_addition_experiment(lr, reverse, peeky)
+    what = (f"your settings (lr={float(lr):g}, {'reversed' if reverse else 'question as written'}, "
+            f"{'peeky' if peeky else 'plain'} decoder) reached {100 * accuracy:.1f}% exact match on 500 held-out "
+            f"sums after {EXPERIMENT_STEPS} steps; asked: at least {100 * EXPERIMENT_TARGET:.0f}%")
+    if accuracy < EXPERIMENT_TARGET:
+        raise Fail(what)
+    return what
+
+
+addition_settings = CHAPTER.exercise(
+    "addition_settings",
+    judge=_judge_addition,
+    hints=[
+        "Each run takes a few seconds: change one setting at a time and watch the accuracy the check reports.",
+        "The lesson changed two things about the model; both matter even more with a small budget. Adam's default "
+        "learning rate, 1e-3, is slow for 300 steps; far above 1e-2 training becomes unstable.",
+        "Try reversing the question, a peeky decoder and a learning rate between 3e-3 and 3e-2. "
+        "`checks.addition_settings.solution()` shows the answer.",
     ],
 )

@@ -2,13 +2,16 @@
 
 The reference answers are the chapter's ``solutions.py``; this module holds what is specific to each
 exercise: its cases (a batch of 1, one key, zeros, huge scores, padding that dominates a row,
-non-square shapes), the brief's worked example, classic mistakes and hints.
+non-square shapes), the brief's worked example, classic mistakes and hints. ``predict_shuffled_keys`` is a
+predict-first question; ``copy_learning_rate`` (the experiment) is judged by training the lesson's attention
+model with the learner's learning rate.
 """
 from __future__ import annotations
 
 import numpy as np
+import torch
 
-from common.checks import Chapter, case, compare_values, example, named_parts
+from common.checks import Chapter, Fail, call, case, compare_values, example, named_parts
 
 CHAPTER = Chapter("08_attention")
 __getattr__ = CHAPTER.legacy
@@ -207,56 +210,89 @@ dot_attention = CHAPTER.exercise(
 )
 
 
-# --------------------------------------------------------------------------- 3. additive_scores
-def _additive_cases():
-    rng = _rng(3)
-
-    def args(n, s, dq, dk, a, scale=1.0, zero_q=False):
-        q = np.zeros((n, dq)) if zero_q else scale * rng.standard_normal((n, dq))
-        return (q, scale * rng.standard_normal((n, s, dk)), rng.standard_normal((dq, a)),
-                rng.standard_normal((dk, a)), rng.standard_normal(a))
-
-    return [
-        case("N=3, S=5, Dq=Dk=4, A=6", *args(3, 5, 4, 4, 6)),
-        case("query and keys of different sizes: Dq=2, Dk=5, A=3", *args(2, 4, 2, 5, 3)),
-        case("a batch of 1 and a single key", *args(1, 1, 3, 3, 2)),
-        case("a zero query", *args(2, 3, 4, 3, 5, zero_q=True)),
-        case("large inputs (tanh saturates)", *args(3, 4, 3, 2, 4, scale=5.0)),
-    ]
-
-
-def _additive_with(q, hs, Wq, Wk, v, act=np.tanh, after_v=False):
-    hidden = (q @ Wq)[:, None, :] + hs @ Wk
-    return act(hidden @ v) if after_v else act(hidden) @ v
-
-
-additive_scores = CHAPTER.exercise(
-    "additive_scores",
-    examples=[example(np.array([[1.5231883119115297, 1.9280551601516338]]),
-                      "the brief's example: q = [[1]], hs = [[[0], [1]]], Wq = Wk = [[1]], v = [2]",
-                      np.array([[1.0]]), np.array([[[0.0], [1.0]]]), np.array([[1.0]]), np.array([[1.0]]),
-                      np.array([2.0]))],
-    cases=_additive_cases,
-    what="scores",
-    rtol=1e-6,
-    atol=1e-9,
-    mistakes=[
-        (lambda *a: _additive_with(*a, act=lambda x: x), "apply tanh to q Wq + h_s Wk before the dot with v"),
-        (lambda *a: _additive_with(*a, after_v=True), "tanh comes before the dot with v, not after it"),
-        (lambda q, hs, Wq, Wk, v: _additive_with(q, hs, Wk, Wq, v), "the query goes through Wq, the keys through Wk"),
-        (lambda q, hs, Wq, Wk, v: np.tanh((q @ Wq)[:, None, :] + hs @ Wk).sum(axis=-1),
-         "take the dot product with v, not a plain sum over the A units"),
-    ],
+# --------------------------------------------------------------------------- 3. predict_shuffled_keys
+predict_shuffled_keys = CHAPTER.predict(
+    "predict_shuffled_keys",
+    why="Each weight moves with its own state, and a sum does not depend on the order of its terms: attention is "
+        "blind to order. Order reaches it only inside the states (an RNN's state depends on the past).",
+    options={
+        "a": "the context changes: the decoder now reads the input in a different order",
+        "b": "the context stays the same, and the weights are shuffled with the states",
+        "c": "the context becomes the plain mean of the states",
+    },
     hints=[
-        "A tiny network per (query, key) pair: project both to size A, add, squash with tanh, then score with v.",
-        "`q @ Wq` is (N, A) and `hs @ Wk` is (N, S, A): add a key axis to the first with `[:, None, :]` so they "
-        "broadcast; after `np.tanh`, a matrix product with `v` turns (N, S, A) into (N, S).",
-        "`return np.tanh((q @ Wq)[:, None, :] + hs @ Wk) @ v`.",
+        "Write the context of one query as a sum over s of w_s h_s, and ask what each weight w_s depends on.",
+        "The score of key s is q . h_s: it moves with h_s when the states are shuffled, and so does its softmax "
+        "weight. Does the order of the terms of a sum change the sum? `checks.predict_shuffled_keys.solution()` "
+        "shows the answer.",
     ],
 )
 
 
-# --------------------------------------------------------------------------- 4. dot_attention_backward
+# --------------------------------------------------------------------------- 4. input_attention
+def _input_attention_with(h, s, x, W_e, b_e, U_e, v_e, order="hs", transpose=True, bias=True, act=np.tanh,
+                          softmax=True, axis=-1):
+    query = np.concatenate([h, s] if order == "hs" else [s, h], axis=-1) @ W_e + (b_e if bias else 0.0)
+    keys = (np.transpose(x, (0, 2, 1)) if transpose else x) @ U_e
+    scores = act(query[:, None, :] + keys) @ v_e
+    return _softmax(scores, axis=axis) if softmax else scores
+
+
+def _input_attention_cases():
+    rng = _rng(6)
+
+    def args(n, hidden, t, k, a, scale=1.0, zero_state=False):
+        def r(*shape):
+            return rng.standard_normal(shape)
+
+        state = (np.zeros((n, hidden)), np.zeros((n, hidden))) if zero_state else (r(n, hidden), r(n, hidden))
+        return (*state, r(n, t, k), r(2 * hidden, a), r(a), r(t, a), scale * r(a))
+
+    return [
+        case("N=3, H=4, T=5 hours, K=6 series, A=7", *args(3, 4, 5, 6, 7)),
+        case("as many series as hours: T = K = 4 (N=2, H=3, A=5)", *args(2, 3, 4, 4, 5)),
+        case("a batch of 1 and a single series: its weight is 1", *args(1, 2, 3, 1, 4)),
+        case("zero states h = s = 0 (the first step)", *args(2, 3, 6, 5, 4, zero_state=True)),
+        case("large v_e: scores near a thousand (exp overflows without the max shift)",
+             *args(3, 2, 4, 5, 3, scale=1000.0)),
+        case("more series than hours: T=2, K=9", *args(2, 3, 2, 9, 4)),
+    ]
+
+
+input_attention = CHAPTER.exercise(
+    "input_attention",
+    examples=[example(np.array([[0.8210074960059999, 0.1789925039940001]]),
+                      "the brief's example: h = s = [[0]], windows [1, 1] and [0, 2], W_e = 0, b_e = 0, "
+                      "U_e = [[1], [0]], v_e = [2]",
+                      np.zeros((1, 1)), np.zeros((1, 1)), np.array([[[1.0, 0.0], [1.0, 2.0]]]), np.zeros((2, 1)),
+                      np.zeros(1), np.array([[1.0], [0.0]]), np.array([2.0]))],
+    cases=_input_attention_cases,
+    compare=_compare_weights,
+    rtol=1e-6,
+    atol=1e-9,
+    mistakes=[
+        (lambda *a: _input_attention_with(*a, transpose=False),
+         "the key of series k is its whole window x[:, :, k]: transpose x to (N, K, T) before multiplying by U_e"),
+        (lambda *a: _input_attention_with(*a, order="sh"), "the query is [h; s], h first: np.concatenate([h, s], -1)"),
+        (lambda *a: _input_attention_with(*a, bias=False), "add the bias b_e to the query's projection"),
+        (lambda *a: _input_attention_with(*a, act=lambda z: z), "apply tanh before the dot product with v_e"),
+        (lambda *a: _input_attention_with(*a, softmax=False),
+         "return weights, not scores: a softmax over the K series turns the scores into weights"),
+        (lambda *a: _input_attention_with(*a, axis=0),
+         "the softmax runs over the series (the last axis), not the batch"),
+    ],
+    hints=[
+        "It is additive attention with the series as the keys: one query per example ([h; s]), one key per series "
+        "(its window of T values), one score per series, then a softmax over the series.",
+        "`query = np.concatenate([h, s], axis=-1) @ W_e + b_e` is (N, A); the keys are `x.transpose(0, 2, 1) @ U_e`, "
+        "(N, K, A); add them with a new axis on the query (`query[:, None, :]`), tanh, then `@ v_e` gives (N, K).",
+        "`scores = np.tanh(query[:, None, :] + keys) @ v_e`, then `return masked_softmax(scores)` (a softmax over the "
+        "last axis, with the max shift). `checks.input_attention.solution()` shows the answer.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 5. dot_attention_backward
 def _backward_with(q, hs, dcontext, value=True, key=True, jacobian=True):
     w = _softmax(np.einsum("nd,nsd->ns", q, hs))
     dw = np.einsum("nd,nsd->ns", dcontext, hs)
@@ -314,72 +350,70 @@ dot_attention_backward = CHAPTER.exercise(
 )
 
 
-# --------------------------------------------------------------------------- 5. make_windows
-def _compare_windows(expected, got, rtol=0.0, atol=1e-12) -> str | None:
-    if got is None:
-        return "the result is None: did you forget `return`? Expected a pair (X, Y)"
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return f"expected a pair (X, Y), got {type(got).__name__}"
-    for what, e, g in zip(("X", "Y"), expected, got):
-        problem = compare_values(e, g, rtol, atol, what=what)
-        if problem and problem.startswith("wrong shape"):
-            shape, m = _shape(g), e.shape[0]
-            if len(shape) == e.ndim and shape[0] in (m - 1, m + 1):
-                windows = f"{shape[0]} window{'s' * (shape[0] != 1)}"
-                return (f"{what} has {windows}, expected {m} = L - window - horizon + 1: "
-                        "the last window's target must end at the last row")
-            if what == "X" and e.ndim == 3 and shape == (m, e.shape[2], e.shape[1]):
-                return "X has shape (M, K, window): expected (M, window, K), time before series"
-        if problem and what == "Y" and problem.startswith("wrong value"):
-            problem += ": Y[i] is target[i + window : i + window + horizon], right after window i"
-        if problem:
-            return problem
-    return None
+# --------------------------------------------------------------------------- 6. copy_learning_rate (experiment)
+COPY_STEPS, COPY_TARGET = 200, 0.9
+_copy_cache: dict = {}
 
 
-def _windows_cases():
-    rng = _rng(5)
-    ramp = np.arange(10.0)
-    return [
-        case("a ramp 0..9 as the only series and target, window=3, horizon=2", ramp[:, None], ramp, 3, 2),
-        case("L=20, K=4 random series, window=5, horizon=3", rng.standard_normal((20, 4)), rng.standard_normal(20),
-             5, 3),
-        case("exactly one window: L = window + horizon", rng.standard_normal((6, 2)), rng.standard_normal(6), 4, 2),
-        case("horizon=1, window=1", rng.standard_normal((5, 3)), rng.standard_normal(5), 1, 1),
-        case("negative values, K=1, window=6, horizon=4", -rng.random((15, 1)), -rng.random(15), 6, 4),
-        case("integer counts (hourly riders), K=2, window=4, horizon=3", rng.integers(0, 500, size=(12, 2)),
-             rng.integers(0, 500, size=12), 4, 3),
-    ]
+def run_copy_experiment(lr: float) -> float:
+    """Exact match on 500 held-out strings of 8-12 digits of the lesson's attention model (bi-GRU 32, one layer)
+    after 200 Adam steps of 64 strings with gradient clipping at 5, on a fixed seed."""
+    if float(lr) in _copy_cache:
+        return _copy_cache[float(lr)]
+    import string
+
+    import torch.nn.functional as F
+
+    from common import attention as att
+    from common import seq2seq as s2s
+    from common.data import CharVocab
+
+    rng = np.random.default_rng(0)
+    strings = ["".join(map(str, rng.integers(0, 10, size=n))) for n in rng.integers(8, 13, size=3000)]
+    digits = CharVocab(string.digits)
+    src, tgt_in, tgt_out = s2s.prepare_pairs(strings, strings, digits)
+    n_train = 2500
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = att.AttentionSeq2Seq(len(digits), len(digits), embed_dim=16, enc_hidden=32, enc_layers=1)
+        optimizer = torch.optim.Adam(model.parameters(), lr=float(lr))
+        batches = torch.Generator().manual_seed(0)
+        for _ in range(COPY_STEPS):
+            rows = torch.randint(0, n_train, (64,), generator=batches)
+            logits = model(src[rows], tgt_in[rows])
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_out[rows].reshape(-1), ignore_index=0)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+        pred, _ = att.greedy_decode(model, src[n_train:], tgt_out.shape[1], sos_id=digits.sos_id)
+        accuracy = float(s2s.exact_match(pred, tgt_out[n_train:], digits.eos_id).float().mean())
+    _copy_cache[float(lr)] = accuracy
+    return accuracy
 
 
-def _windows_with(series, target, window, horizon, shift=0):
-    series, target = np.asarray(series), np.asarray(target)
-    m = len(series) - window - horizon + 1
-    X = np.stack([series[i : i + window] for i in range(m)])
-    Y = np.stack([target[i + window + shift : i + window + shift + horizon] for i in range(m)])
-    return X, Y
+def _judge_copy(fn) -> str:
+    lr = call(fn, label="your learning rate")
+    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, (int, float, np.integer, np.floating)):
+        text = repr(lr) if len(repr(lr)) <= 40 else repr(lr)[:37] + "..."
+        raise Fail(f"return the learning rate as one number, e.g. 0.001, not {text}")
+    if not 0 < lr <= 1:
+        raise Fail(f"a learning rate for Adam is a number in (0, 1], got {float(lr):g}")
+    accuracy = run_copy_experiment(float(lr))
+    what = (f"your learning rate {float(lr):g} reached {100 * accuracy:.1f}% exact match on 500 held-out strings "
+            f"of 8-12 digits after {COPY_STEPS} steps; asked: at least {100 * COPY_TARGET:.0f}%")
+    if accuracy < COPY_TARGET:
+        raise Fail(what)
+    return what
 
 
-make_windows = CHAPTER.exercise(
-    "make_windows",
-    examples=[example((np.array([[[0.0], [1.0], [2.0]], [[1.0], [2.0], [3.0]]]), np.array([[3.0, 4.0], [4.0, 5.0]])),
-                      "the brief's example: a ramp 0..5, window=3, horizon=2",
-                      np.arange(6.0)[:, None], np.arange(6.0), 3, 2)],
-    cases=_windows_cases,
-    compare=_compare_windows,
-    rtol=0.0,
-    atol=1e-12,
-    mistakes=[
-        (lambda *a: _windows_with(*a, shift=-1),
-         "Y[i] starts at target[i + window]: the last row of window i is not a target"),
-        (lambda *a: _windows_with(*a)[::-1], "return the pair (X, Y), the inputs first"),
-    ],
+copy_learning_rate = CHAPTER.exercise(
+    "copy_learning_rate",
+    judge=_judge_copy,
     hints=[
-        "Slide a window along time: window i covers rows i .. i + window - 1, and its target is the horizon rows "
-        "right after it. Count how many windows fit.",
-        "M = L - window - horizon + 1; for i in range(M), take `series[i : i + window]` and "
-        "`target[i + window : i + window + horizon]`, and stack each list with `np.stack`.",
-        "`X = np.stack([series[i : i + window] for i in range(m)])` and "
-        "`Y = np.stack([target[i + window : i + window + horizon] for i in range(m)])`; `return X, Y`.",
+        "Try values a factor of 3 to 10 apart and watch the accuracy the check reports: too small and 200 steps are "
+        "not enough, too large and the training becomes unstable.",
+        "Adam's default, 1e-3, is a little slow for this budget; the lesson trains its models at a peak of 5e-3 "
+        "with a schedule, and here the rate stays constant. `checks.copy_learning_rate.solution()` shows the answer.",
     ],
 )
