@@ -1,5 +1,7 @@
 """Chapter 09 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -24,15 +26,36 @@ def test_solutions_agree_with_pytorch_and_the_course_module():
     expected = F.scaled_dot_product_attention(*map(torch.tensor, (q, k, v)), attn_mask=torch.tensor(mask))
     np.testing.assert_allclose(out, expected.numpy(), rtol=1e-10)
     assert np.all(weights[1, ..., 3:] == 0)
-    x = rng.standard_normal((2, 5, 8))
-    np.testing.assert_array_equal(solutions.split_heads(x, 4), np_tf.split_heads(x, 4))
-    np.testing.assert_array_equal(solutions.merge_heads(solutions.split_heads(x, 4)), x)
-    np.testing.assert_allclose(solutions.positional_encoding(30, 12), np_tf.positional_encoding(30, 12))
-    ln = torch.nn.LayerNorm(8, dtype=torch.float64)
-    np.testing.assert_allclose(
-        solutions.layer_norm(x, np.ones(8), np.zeros(8)), ln(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12
-    )
-    np.testing.assert_array_equal(solutions.causal_mask(5), np_tf.causal_mask(5))
+    ids = np.array([[0, 0, 3, 4, 5], [1, 2, 3, 4, 5], [0, 0, 0, 0, 9]])
+    mask = solutions.decoder_mask(ids)
+    expected = np_tf.causal_mask(5)[None] & np_tf.padding_mask(ids) | np.eye(5, dtype=bool)
+    np.testing.assert_array_equal(mask, expected)
+    assert mask.all(axis=-1).shape == (3, 5) and mask.any(axis=-1).all(), "no query is left without a key"
+
+
+def test_cached_steps_equal_the_full_causal_pass_of_the_course_module():
+    rng = np.random.default_rng(1)
+    N, T, D, h = 2, 6, 12, 3
+    params = [rng.standard_normal(shape) / np.sqrt(D) for _ in range(4) for shape in ((D, D), (D,))]
+    x = rng.standard_normal((N, T, D))
+    full = np_tf.MultiHeadAttention(*[p.copy() for p in params], num_heads=h).forward(x, x, np_tf.causal_mask(T))
+    k_cache = v_cache = np.zeros((N, h, 0, D // h))
+    for t in range(T):
+        out, k_cache, v_cache = solutions.attention_step(x[:, t], k_cache, v_cache, params, h)
+        np.testing.assert_allclose(out, full[:, t], rtol=1e-10, atol=1e-12)
+    assert k_cache.shape == (N, h, T, D // h)
+
+
+def test_the_predictions_are_what_the_next_cells_show():
+    counts = {h: sum(p.numel() for p in torch.nn.MultiheadAttention(64, h).parameters()) for h in (1, 8)}
+    assert counts[1] == counts[8] == 16_640 and solutions.predict_head_parameters() == "b"
+    accuracy = ch09.reversal_accuracy(np.zeros((8, 32)))
+    assert 0.15 < accuracy < 0.60 and solutions.predict_no_positions() == "b"
+
+
+def test_the_experiment_separates_codes_that_work_from_codes_that_do_not():
+    assert ch09.reversal_accuracy(solutions.position_code(8, 32)) >= 0.95
+    assert ch09.reversal_accuracy(np.eye(8, 32)) >= 0.95, "one-hot positions work too: the check measures, not copies"
 
 
 # --------------------------------------------------------------------------- plausible wrong answers
@@ -83,42 +106,83 @@ def _sdpa_fill_minus_1e9_no_max(q, k, v, mask=None):
     return weights @ v, weights
 
 
-def _split_heads_reshapes_x_in_place(x, num_heads):
-    N, T, D = x.shape
-    x.shape = (N, T, num_heads, D // num_heads)  # changes the caller's array
-    return x.transpose(0, 2, 1, 3)
+def _mask(ids, pad_id=0, causal=True, padding=True, diagonal=True, upper=False):
+    ids = np.asarray(ids)
+    T = ids.shape[1]
+    m = np.ones((len(ids), T, T), dtype=bool)
+    if causal:
+        m &= np.triu(np.ones((T, T), dtype=bool)) if upper else np.tril(np.ones((T, T), dtype=bool))
+    if padding:
+        m &= (ids != pad_id)[:, None, :]
+    if diagonal:
+        m |= np.eye(T, dtype=bool)
+    return m
 
 
-def _layer_norm_in_place(x, gamma, beta, eps=1e-5):
-    x -= x.mean(axis=-1, keepdims=True)
-    x /= np.sqrt(x.var(axis=-1, keepdims=True) + eps)
-    return gamma * x + beta
+def _mask_padding_on_queries(ids, pad_id=0):
+    """Blocks the PAD rows (queries) instead of the PAD columns (keys)."""
+    T = ids.shape[1]
+    return (np.tril(np.ones((T, T), dtype=bool)) & (ids != pad_id)[:, :, None]) | np.eye(T, dtype=bool)
 
 
-def _layer_norm_keeps_dtype(x, gamma, beta, eps=1e-5):
-    out = np.zeros_like(x)  # an integer x gives an integer result: the values are cut
-    out[...] = gamma * (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + eps) + beta
+def _step(x_t, kc, vc, params, h, scale=None, own_key=True, project_out=True, keep_cache=False, blocks="heads",
+          mask_like_full=False):
+    """One cached step, or one with a single slip switched on."""
+    Wq, bq, Wk, bk, Wv, bv, Wo, bo = params
+    N, D = x_t.shape
+    d = D // h
+
+    def heads(y):
+        if blocks == "strided":  # head i takes every h-th feature
+            return y.reshape(N, d, h).transpose(0, 2, 1)[:, :, None, :]
+        return y.reshape(N, h, 1, d)
+
+    q = heads(x_t @ Wq + bq)
+    k_all = np.concatenate([kc, heads(x_t @ Wk + bk)], axis=2)
+    v_all = np.concatenate([vc, heads(x_t @ Wv + bv)], axis=2)
+    keys, values = (k_all, v_all) if own_key else (kc, vc)
+    scores = q @ np.swapaxes(keys, -1, -2) / (np.sqrt(d) if scale is None else scale(D, d))
+    if mask_like_full:  # the (1, t + 1) row of a causal mask of size t + 1: its first row, so only key 0
+        scores = np.where(np.tril(np.ones((1, scores.shape[-1]), dtype=bool)), scores, -np.inf)
+    w = np.exp(scores - scores.max(-1, keepdims=True))
+    w = w / w.sum(-1, keepdims=True)
+    heads_out = w @ values
+    out = (heads_out.transpose(0, 1, 3, 2).reshape(N, D) if blocks == "strided" else heads_out.reshape(N, D))
+    out = out @ Wo + bo if project_out else out
+    return (out, kc, vc) if keep_cache else (out, k_all, v_all)
+
+
+def _step_appends_in_front(x_t, kc, vc, params, h):
+    out, k_all, v_all = solutions.attention_step(x_t, kc, vc, params, h)
+    return out, np.roll(k_all, 1, axis=2), np.roll(v_all, 1, axis=2)
+
+
+def _step_scales_x_in_place(x_t, kc, vc, params, h):
+    x_t *= 1.0  # harmless ...
+    x_t += 0.0
+    kc[...] = kc  # ... but writes into the caller's cache
+    out = solutions.attention_step(x_t, kc, vc, params, h)
+    x_t -= 1.0  # the caller's x_t is changed
     return out
 
 
-def _layer_norm_fixed_eps(x, gamma, beta, eps=1e-5):
-    return gamma * (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5) + beta
-
-
-def _positional_encoding_int(max_len, d_model):
-    pe = np.zeros((max_len, d_model), dtype=int)  # sin and cos are cut to integers
-    pe[:] = solutions.positional_encoding(max_len, d_model)
-    return pe
+def _reversal_code(scale):
+    return lambda T, d_model: scale * solutions.position_code(T, d_model)
 
 
 WRONG = {
-    "causal_mask": [
-        (lambda T: np.triu(np.ones((T, T), dtype=bool)), "upper triangle"),
-        (lambda T: ~np.tril(np.ones((T, T), dtype=bool)), "inverted"),
-        (lambda T: np.tril(np.ones((T, T), dtype=bool), k=-1), "diagonal"),
-        (lambda T: np.tril(np.ones((T, T))), "dtype"),
-        (lambda T: np.tril(np.ones((T + 1, T + 1), dtype=bool)), "wrong shape"),
-        (lambda T: [[j <= i for j in range(T)] for i in range(T)], "NumPy array"),
+    "decoder_mask": [
+        (lambda ids, pad_id=0: _mask(ids, pad_id, padding=False), "PAD keys are not blocked"),
+        (lambda ids, pad_id=0: _mask(ids, pad_id, causal=False), "future is not blocked"),
+        (lambda ids, pad_id=0: _mask(ids, pad_id, diagonal=False), "keep itself"),
+        (lambda ids, pad_id=0: _mask(ids, pad_id, padding=False, diagonal=False), "PAD keys are not blocked"),
+        (lambda ids, pad_id=0: _mask(ids, pad_id, upper=True), "upper triangle"),
+        (lambda ids, pad_id=0: np.swapaxes(_mask(ids, pad_id), 1, 2), "wrong value of the mask"),
+        (_mask_padding_on_queries, "wrong value of the mask"),
+        (lambda ids, pad_id=0: _mask(ids, 0), "case: pad_id=-1"),
+        (lambda ids, pad_id=0: _mask(ids, pad_id).astype(int), "make it boolean"),
+        (lambda ids, pad_id=0: _mask(ids, pad_id)[:, None], "wrong shape of the mask"),
+        (lambda ids, pad_id=0: np.tril(np.ones((ids.shape[1],) * 2, dtype=bool)), "wrong shape of the mask"),
     ],
     "scaled_dot_product_attention": [
         (lambda q, k, v, mask=None: _sdpa(q, k, v, mask, scale=lambda d: 1.0), "sqrt(d_k)"),
@@ -135,40 +199,38 @@ WRONG = {
         (lambda q, k, v, mask=None: _sdpa(q, k, v, mask)[::-1], "wrong shape of the out"),
         (lambda q, k, v, mask=None: (lambda w: (w @ v, w))(_softmax(q @ k.transpose(0, 2, 1))), "raised"),
     ],
-    "split_heads": [
-        (lambda x, h: x.reshape(x.shape[0], h, x.shape[1], -1), "swap the T and h axes"),
-        (lambda x, h: x.reshape(*x.shape[:2], -1, h).transpose(0, 3, 1, 2), "contiguous block"),
-        (lambda x, h: x.reshape(*x.shape[:2], h, -1), "wrong shape"),
-        (_split_heads_reshapes_x_in_place, "changed its input `x` in place"),
+    "attention_step": [
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, own_key=False), "attend to itself too"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, scale=lambda D, d: np.sqrt(D)), "not by sqrt(D)"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, scale=lambda D, d: 1.0), "divide the scores by sqrt(d)"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, project_out=False), "output projection"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, keep_cache=True), "new position appended"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, blocks="strided"), "wrong value of the out"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, mask_like_full=True), "wrong value of the out"),
+        (_step_appends_in_front, "wrong value of the k_cache"),
+        (_step_scales_x_in_place, "changed its input"),
+        (lambda x, kc, vc, p, h: solutions.attention_step(x, kc, vc, p, h)[0], "expected a tuple (out, k_cache"),
     ],
-    "merge_heads": [
-        (lambda x: x.reshape(x.shape[0], x.shape[2], -1), "move the head axis"),
-        (lambda x: x.transpose(0, 2, 3, 1).reshape(x.shape[0], x.shape[2], -1), "side by side"),
-        (lambda x: x.transpose(0, 2, 1, 3).reshape(x.shape[0], -1), "wrong shape"),
+    "predict_head_parameters": [
+        (lambda: "a", "Every W stays (D, D)"),
+        (lambda: "c", "you chose 'c'"),
+        (lambda: "16640", "answer with one of"),
     ],
-    "positional_encoding": [
-        (lambda n, d: np.concatenate([solutions.positional_encoding(n, d)[:, 0::2],
-                                      solutions.positional_encoding(n, d)[:, 1::2]], axis=1), "interleave"),
-        (lambda n, d: solutions.positional_encoding(n, d)[:, np.arange(d) ^ 1], "not the other way round"),
-        (lambda n, d: solutions.positional_encoding(n + 1, d)[1:], "positions start at 0"),
-        (lambda n, d: (lambda pos, w: np.stack([np.sin(pos * w), np.cos(pos * w)], -1).reshape(n, d))(
-            np.arange(n)[:, None], 1.0 / 10000 ** (np.arange(d // 2) / d)), "2i / d_model"),
-        (lambda n, d: solutions.positional_encoding(n, d).T, "wrong shape"),
-        (_positional_encoding_int, "wrong value"),
+    "predict_no_positions": [
+        (lambda: "a", "beats blind guessing"),
+        (lambda: "c", "permutation-equivariant"),
+        (lambda: 0.3, "answer with one of"),
     ],
-    "layer_norm": [
-        (lambda x, g, b, eps=1e-5: g * (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, ddof=1, keepdims=True) + eps)
-         + b, "biased variance"),
-        (lambda x, g, b, eps=1e-5: g * (x - x.mean(0, keepdims=True)) / np.sqrt(x.var(0, keepdims=True) + eps) + b,
-         "not over the batch"),
-        (lambda x, g, b, eps=1e-5: g * (x - x.mean(-1, keepdims=True)) / (x.std(-1, keepdims=True) + eps) + b,
-         "inside the square root"),
-        (lambda x, g, b, eps=1e-5: (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + eps) + b,
-         "wrong value"),  # forgot gamma
-        (lambda x, g, b, eps=1e-5: None, "forget `return`"),
-        (_layer_norm_fixed_eps, "the eps that is passed in"),
-        (_layer_norm_in_place, "changed its input `x` in place"),
-        (_layer_norm_keeps_dtype, "case: integer x"),
+    "position_code": [
+        (lambda T, d_model: np.zeros((T, d_model)), "asked: at least 95%"),
+        (lambda T, d_model: np.zeros((T, d_model)), "Every row of your code is the same"),
+        (lambda T, d_model: np.arange(T)[:, None] / T * np.ones((1, d_model)), "one number per position"),
+        (lambda T, d_model: np.tile(np.arange(T)[:, None] / T, (1, d_model)) + 1.0, "reached"),
+        (lambda T, d_model: solutions.position_code(T, d_model).T, "must have shape (T, d_model) = (8, 32)"),
+        (lambda T, d_model: solutions.position_code(T + 1, d_model), "got (9, 32)"),
+        (lambda T, d_model: np.full((T, d_model), np.nan), "nan or inf"),
+        (lambda T, d_model: None, "forget `return`"),
+        (lambda T, d_model: [["a"] * d_model] * T, "array of numbers"),
     ],
 }
 CASES = [(name, fn, word) for name, wrongs in WRONG.items() for fn, word in wrongs]
@@ -180,36 +242,36 @@ def test_wrong_answers_are_rejected_with_a_useful_message(name, fn, word):
         result = check(name, fn)
     assert not result.passed
     assert word in str(result), str(result)
-    assert "case:" in result.message or "expected a tuple" in result.message
 
 
-def test_layer_norm_without_eps_is_caught():
-    def no_eps(x, g, b, eps=1e-5):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return g * (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True)) + b
-
-    result = check("layer_norm", no_eps)
-    assert not result.passed and "add eps" in str(result), str(result)
+def test_an_experiment_verdict_gives_the_reached_value_against_the_target():
+    result = check("position_code", lambda T, d_model: np.zeros((T, d_model)))
+    assert re.search(r"your code reached \d+\.\d% held-out accuracy after 300 steps; asked: at least 95%",
+                     result.message), result.message
+    passed = check("position_code", lambda T, d_model: np.random.default_rng(0).standard_normal((T, d_model)))
+    assert passed and "reached 100.0%" in passed.message, str(passed)
 
 
 @pytest.mark.parametrize(
     "name, wrong, hint",
     [
-        ("causal_mask", lambda T: np.triu(np.ones((T, T), dtype=bool)), "Hint: this is the upper triangle"),
+        ("decoder_mask", lambda ids, pad_id=0: _mask(ids, pad_id, diagonal=False), "Hint: a PAD query is left"),
+        ("decoder_mask", lambda ids, pad_id=0: _mask(ids, pad_id, padding=False), "Hint: the PAD keys"),
         ("scaled_dot_product_attention", lambda q, k, v, mask=None: _sdpa(q, k, v, mask, scale=lambda d: 1.0),
          "Hint: divide the scores by sqrt(d_k)"),
         ("scaled_dot_product_attention", lambda q, k, v, mask=None: _sdpa(q, k, v, mask, naive=True),
          "Hint: exp overflowed"),
         ("scaled_dot_product_attention", lambda q, k, v, mask=None: _sdpa(q, k, v, mask, mask_after=True),
          "Hint: apply the mask to the scores before the softmax"),
-        ("split_heads", lambda x, h: x.reshape(x.shape[0], h, x.shape[1], -1), "Hint: reshape to (N, T, h, d) first"),
-        ("merge_heads", lambda x: x.reshape(x.shape[0], x.shape[2], -1), "Hint: move the head axis"),
-        ("positional_encoding", lambda n, d: solutions.positional_encoding(n + 1, d)[1:], "Hint: positions start at 0"),
-        ("layer_norm", lambda x, g, b, eps=1e-5: g * (x - x.mean(-1, keepdims=True))
-         / np.sqrt(x.var(-1, ddof=1, keepdims=True) + eps) + b, "Hint: use the biased variance"),
+        ("attention_step", lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, own_key=False),
+         "Hint: the new position must attend to itself"),
+        ("attention_step", lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, scale=lambda D, d: np.sqrt(D)),
+         "Hint: divide the scores by sqrt(d), the size of one head"),
+        ("attention_step", lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, project_out=False),
+         "Hint: the merged heads still go through the output projection"),
     ],
-    ids=["mask-triu", "sdpa-no-scale", "sdpa-overflow", "sdpa-mask-after", "split-reshape", "merge-reshape",
-         "pe-from-one", "ln-unbiased"],
+    ids=["mask-no-diagonal", "mask-no-padding", "sdpa-no-scale", "sdpa-overflow", "sdpa-mask-after",
+         "step-not-itself", "step-sqrt-D", "step-no-Wo"],
 )
 def test_a_classic_mistake_is_named(name, wrong, hint):
     with np.errstate(all="ignore"):
@@ -217,8 +279,11 @@ def test_a_classic_mistake_is_named(name, wrong, hint):
 
 
 def test_float32_and_legacy_calls_are_accepted():
-    assert check("layer_norm", lambda x, g, b, eps=1e-5: solutions.layer_norm(x, g, b, eps).astype(np.float32))
-    assert ch09.check_causal_mask(solutions.causal_mask), "the first edition's checks.check_<name>(fn) still works"
+    assert check("scaled_dot_product_attention",
+                 lambda q, k, v, mask=None: tuple(a.astype(np.float32)
+                                                  for a in solutions.scaled_dot_product_attention(q, k, v, mask)))
+    assert ch09.check_decoder_mask(solutions.decoder_mask), "the first edition's checks.check_<name>(fn) still works"
+    assert check("predict_no_positions", lambda: " B "), "a key is read without case or spaces"
 
 
 def test_checkers_survive_hostile_answers():

@@ -1,13 +1,17 @@
 """Exercises of chapter 09, the Transformer: ``checks.<name>.check(fn)``, ``.hint()``, ``.solution()``.
 
 The reference answers are the chapter's ``solutions.py``; this module holds what is specific to each
-exercise: its cases, the brief's worked example, classic mistakes and hints.
+exercise: its cases, the brief's worked example, classic mistakes and hints, the two predict-first
+questions, and the reversal experiment (:func:`reversal_accuracy` trains a small attention model
+with the learner's position code and measures it).
 """
 from __future__ import annotations
 
 import numpy as np
+import torch
+from torch import nn
 
-from common.checks import Chapter, case, compare_values, example, named_parts
+from common.checks import Chapter, Fail, call, case, compare_values, example, named_parts
 
 CHAPTER = Chapter("09_transformer")
 __getattr__ = CHAPTER.legacy
@@ -21,35 +25,73 @@ def _tril(T: int) -> np.ndarray:
     return np.tril(np.ones((T, T), dtype=bool))
 
 
-# --------------------------------------------------------------------------- 1. causal_mask
+# --------------------------------------------------------------------------- 1. decoder_mask
 def _compare_mask(expected, got, rtol=0.0, atol=0.0) -> str | None:
     if got is None:
         return "the mask is None: did you forget `return`?"
     dtype = getattr(got, "dtype", None)
     if dtype is not None and dtype != np.bool_:
-        return f"the mask has dtype {dtype}: make it boolean (dtype=bool), True where a query may attend"
+        return f"the mask has dtype {dtype}: make it boolean, True where a query may attend"
     return compare_values(expected, got, 0, 0, what="mask")
 
 
-causal_mask = CHAPTER.exercise(
-    "causal_mask",
-    examples=[example(np.array([[True, False, False], [True, True, False], [True, True, True]]),
-                      "the brief's example, T=3", 3)],
-    cases=[case(f"T={T}", T) for T in (4, 1, 2, 7)] + [case("T=5 given as a NumPy integer", np.int64(5))],
+def _dmask(ids, pad_id=0, causal=True, padding=True, diagonal=True, upper=False):
+    """The decoder mask, or one with a classic slip (a part left out, or the upper triangle)."""
+    ids = np.asarray(ids)
+    N, T = ids.shape
+    m = np.ones((N, T, T), dtype=bool)
+    if causal:
+        m &= np.triu(np.ones((T, T), dtype=bool)) if upper else _tril(T)
+    if padding:
+        m &= (ids != pad_id)[:, None, :]
+    if diagonal:
+        m |= np.eye(T, dtype=bool)
+    return m
+
+
+def _dmask_cases():
+    rng = _rng(1)
+    ids = rng.integers(1, 9, size=(3, 6))
+    ids[0, :2] = 0
+    ids[1, :4] = 0  # three prompts of 4, 2 and 6 tokens, padded on the left
+    few = rng.integers(1, 9, size=(2, 5))
+    few[0, :1] = -1
+    return [
+        case("three prompts of 4, 2 and 6 tokens, left-padded to T=6", ids),
+        case("no padding at all, T=4", rng.integers(1, 9, size=(2, 4))),
+        case("one sequence of a single token", np.array([[7]])),
+        case("a sequence that is all PAD but its last token", np.array([[0, 0, 0, 3]])),
+        case("pad_id=-1 (and a real token 0)", np.where(few == -1, -1, few - 1), -1),
+        case("a PAD id inside the prompt (a hole)", np.array([[4, 0, 5, 6]])),
+    ]
+
+
+decoder_mask = CHAPTER.exercise(
+    "decoder_mask",
+    examples=[example(np.array([[[True, False, False, False], [False, True, False, False],
+                                 [False, False, True, False], [False, False, True, True]]]),
+                      "the brief's example: ids = [[0, 0, 5, 7]], pad_id = 0", np.array([[0, 0, 5, 7]]))],
+    cases=_dmask_cases,
     compare=_compare_mask,
     returns=np.ndarray,
     mistakes=[
-        (lambda T: np.triu(np.ones((T, T), dtype=bool)),
-         "this is the upper triangle: query i (row) may look at keys 0..i (columns), so keep j <= i"),
-        (lambda T: ~_tril(T), "the mask is inverted: True must mean 'may attend' (on and below the diagonal)"),
-        (lambda T: np.tril(np.ones((T, T), dtype=bool), k=-1),
-         "the diagonal is False: a position may always attend to itself"),
+        (lambda ids, pad_id=0: _dmask(ids, pad_id, padding=False),
+         "the PAD keys are not blocked: a real token must not look at the PADs on its left"),
+        (lambda ids, pad_id=0: _dmask(ids, pad_id, causal=False),
+         "the future is not blocked: query i may only look at keys j <= i"),
+        (lambda ids, pad_id=0: _dmask(ids, pad_id, diagonal=False),
+         "a PAD query is left with no key at all (an empty softmax row gives nan): let every query keep itself"),
+        (lambda ids, pad_id=0: _dmask(ids, pad_id, upper=True),
+         "this is the upper triangle: query i (row) may look at keys 0..i (columns)"),
     ],
     hints=[
-        "Row i is query i, column j is key j; query i may look at keys 0..i. That is a lower triangle, diagonal "
-        "included.",
-        "Start from a (T, T) array of ones of dtype bool and keep its lower triangle: `np.tril` does that.",
-        "`return np.tril(np.ones((T, T), dtype=bool))`.",
+        "Three conditions, one boolean array each, all broadcast to (N, T, T): the key is not in the future of "
+        "the query (a (T, T) triangle), the key is not PAD (depends on the sequence and the key only: (N, 1, T)), "
+        "and the key is the query itself (the diagonal, which rescues the PAD queries).",
+        "`np.tril(np.ones((T, T), dtype=bool))` is the causal part, `(ids != pad_id)[:, None, :]` the padding "
+        "part; combine them with `&`, then add the diagonal with `| np.eye(T, dtype=bool)`.",
+        "`T = ids.shape[1]`; `return (np.tril(np.ones((T, T), dtype=bool)) & (ids != pad_id)[:, None, :]) | "
+        "np.eye(T, dtype=bool)`. `checks.decoder_mask.solution()` shows the whole answer.",
     ],
 )
 
@@ -149,165 +191,218 @@ scaled_dot_product_attention = CHAPTER.exercise(
 )
 
 
-# --------------------------------------------------------------------------- 3. split_heads
-_HEAD_SHAPES = [(2, 3, 8, 4), (1, 1, 4, 1), (3, 5, 12, 3), (2, 4, 6, 6), (1, 7, 16, 2)]
-# np.arange(12).reshape(1, 2, 6) cut into 3 heads
-_SPLIT_EXAMPLE = np.array([[[[0, 1], [6, 7]], [[2, 3], [8, 9]], [[4, 5], [10, 11]]]])
 
 
-def _split_cases():
-    rng = _rng(3)
-    return [case(f"x ({N}, {T}, {D}), {h} heads", rng.standard_normal((N, T, D)), h) for N, T, D, h in _HEAD_SHAPES]
+# --------------------------------------------------------------------------- 3. predict_head_parameters (predict)
+predict_head_parameters = CHAPTER.predict(
+    "predict_head_parameters",
+    why="Every W stays (D, D) whatever h is: split_heads only cuts the D projected features into h groups of "
+        "d = D / h. 4 matrices of 64 x 64 plus 4 biases of 64 = 16,640: more heads means smaller heads.",
+    options={"a": "8 x 16,640 = 133,120: each head has its own projections",
+             "b": "16,640: the same",
+             "c": "16,640 / 8 = 2,080: each head is 8 times smaller"},
+    hints=["Write down the shapes of the weights of the lesson's `multi_head_attention(x_q, x_kv, params, h)`: "
+           "does any of them depend on h?",
+           "Every W in `params` is (D, D) and every b is (D,), whatever h is; `split_heads` only reshapes the "
+           "projected features. Count 4 (D, D) matrices and 4 biases. Answer with the key."],
+)
 
 
-split_heads = CHAPTER.exercise(
-    "split_heads",
+# --------------------------------------------------------------------------- 4. attention_step (KV cache)
+def _step(x_t, k_cache, v_cache, params, num_heads, scale="head", own_key=True, project_out=True,
+          keep_old_cache=False):
+    """One cached decoding step of multi-head self-attention, or one with a classic slip switched on."""
+    Wq, bq, Wk, bk, Wv, bv, Wo, bo = params
+    N, D = x_t.shape
+    h, d = num_heads, D // num_heads
+    q = (x_t @ Wq + bq).reshape(N, h, 1, d)
+    k_new, v_new = (x_t @ Wk + bk).reshape(N, h, 1, d), (x_t @ Wv + bv).reshape(N, h, 1, d)
+    k_all = np.concatenate([k_cache, k_new], axis=2)
+    v_all = np.concatenate([v_cache, v_new], axis=2)
+    keys, values = (k_all, v_all) if own_key else (k_cache, v_cache)
+    div = {"head": np.sqrt(d), "model": np.sqrt(D), "none": 1.0}[scale]
+    scores = q @ np.swapaxes(keys, -1, -2) / div
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    out = ((e / e.sum(axis=-1, keepdims=True)) @ values).reshape(N, D)
+    out = out @ Wo + bo if project_out else out
+    if keep_old_cache:
+        return out, k_cache, v_cache
+    return out, k_all, v_all
+
+
+def _params(rng, D):
+    return tuple(rng.standard_normal(shape) / np.sqrt(D) for _ in range(4) for shape in ((D, D), (D,)))
+
+
+def _full_causal_mha(x, params, h):
+    """Row t of this equals the t-th cached step: the whole sequence at once under the causal mask."""
+    Wq, bq, Wk, bk, Wv, bv, Wo, bo = params
+    N, T, D = x.shape
+
+    def split(y):
+        return y.reshape(N, T, h, D // h).transpose(0, 2, 1, 3)
+
+    q, k, v = split(x @ Wq + bq), split(x @ Wk + bk), split(x @ Wv + bv)
+    scores = np.where(_tril(T), q @ np.swapaxes(k, -1, -2) / np.sqrt(D // h), -np.inf)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    out = (e / e.sum(axis=-1, keepdims=True)) @ v
+    return out.transpose(0, 2, 1, 3).reshape(N, T, D) @ Wo + bo
+
+
+def _caches(x, params, h):
+    """The projected keys and values of the positions of x (N, t, D), split into heads: (N, h, t, d) each."""
+    _, bq, Wk, bk, Wv, bv, _, _ = params
+    N, t, D = x.shape
+    return tuple((x @ W + b).reshape(N, t, h, D // h).transpose(0, 2, 1, 3) for W, b in ((Wk, bk), (Wv, bv)))
+
+
+def _step_cases():
+    rng = _rng(5)
+    out = []
+    for N, t, D, h in [(2, 0, 8, 2), (2, 3, 8, 2), (1, 5, 12, 3), (3, 1, 8, 1), (2, 4, 16, 4)]:
+        params = _params(rng, D)
+        past, x_t = rng.standard_normal((N, t, D)), rng.standard_normal((N, D))
+        kc, vc = _caches(past, params, h)
+        label = "the first step (empty caches)" if t == 0 else f"{t} cached positions"
+        out.append(case(f"{label}, N={N}, D={D}, {h} heads", x_t, kc, vc, params, h))
+    return out
+
+
+_I2 = (np.eye(2), np.zeros(2)) * 4
+_E1 = np.array([[[[1.0, 0.0]]]])  # the caches after the first step of the example
+
+attention_step = CHAPTER.exercise(
+    "attention_step",
     examples=[
-        example(np.arange(8).reshape(1, 4, 1, 2), "the brief's example: np.arange(8).reshape(1, 1, 8), 4 heads",
-                np.arange(8).reshape(1, 1, 8), 4),
-        example(_SPLIT_EXAMPLE, "np.arange(12).reshape(1, 2, 6): two positions, 3 heads",
-                np.arange(12).reshape(1, 2, 6), 3),
+        example((np.array([[0.3302384506733431, 0.6697615493266569]]), np.array([[[[1.0, 0.0], [0.0, 1.0]]]]),
+                 np.array([[[[1.0, 0.0], [0.0, 1.0]]]])),
+                "the brief's example, step 2: x_t = [[0, 1]] with step 1 in the caches, identity weights, 1 head",
+                np.array([[0.0, 1.0]]), _E1, _E1, _I2, 1),
+        example((np.array([[1.0, 0.0]]), _E1, _E1),
+                "the brief's example, step 1: x_t = [[1, 0]], empty caches, identity weights, zero biases, 1 head",
+                np.array([[1.0, 0.0]]), np.zeros((1, 1, 0, 2)), np.zeros((1, 1, 0, 2)), _I2, 1),
     ],
-    cases=_split_cases,
-    rtol=0,
-    atol=0,
-    mistakes=[
-        (lambda x, h: x.reshape(x.shape[0], h, x.shape[1], x.shape[2] // h),
-         "reshape to (N, T, h, d) first, then swap the T and h axes: a plain reshape to (N, h, T, d) mixes positions"),
-        (lambda x, h: x.reshape(*x.shape[:2], x.shape[2] // h, h).transpose(0, 3, 1, 2),
-         "head i takes a contiguous block of d features (i*d ... (i+1)*d - 1), not every h-th one"),
-    ],
-    hints=[
-        "First cut each position's D features into h blocks of d; then make the head axis come before the "
-        "positions, so that each head sees a whole sequence.",
-        "`x.reshape(N, T, h, D // h)` cuts the features; `.transpose(0, 2, 1, 3)` swaps the T and h axes.",
-        "`N, T, D = x.shape` and `return x.reshape(N, T, num_heads, D // num_heads).transpose(0, 2, 1, 3)`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 4. merge_heads
-def _merge_cases():
-    rng = _rng(4)
-    return [case(f"x ({N}, {h}, {T}, {D // h})", rng.standard_normal((N, h, T, D // h))) for N, T, D, h in _HEAD_SHAPES]
-
-
-merge_heads = CHAPTER.exercise(
-    "merge_heads",
-    examples=[example(np.arange(12).reshape(1, 2, 6),
-                      "the brief's example: the heads of np.arange(12).reshape(1, 2, 6)", _SPLIT_EXAMPLE)],
-    cases=_merge_cases,
-    rtol=0,
-    atol=0,
-    mistakes=[
-        (lambda x: x.reshape(x.shape[0], x.shape[2], -1),
-         "move the head axis next to d first (N, T, h, d), then reshape: a plain reshape mixes positions"),
-        (lambda x: x.transpose(0, 2, 3, 1).reshape(x.shape[0], x.shape[2], -1),
-         "put the heads side by side (N, T, h, d) before the reshape, not (N, T, d, h): head i's features come "
-         "as one block"),
-    ],
-    hints=[
-        "Undo split_heads step by step, in reverse order: first bring the positions back in front of the heads, "
-        "then glue the heads' features together.",
-        "`x.transpose(0, 2, 1, 3)` has shape (N, T, h, d); a reshape to (N, T, h * d) puts the heads side by side.",
-        "`N, h, T, d = x.shape` and `return x.transpose(0, 2, 1, 3).reshape(N, T, h * d)`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 5. positional_encoding
-def _pe(max_len, d_model, exponent=None, start=0):
-    pos = np.arange(start, start + max_len)[:, None]
-    two_i = np.arange(0, d_model, 2) if exponent is None else exponent(d_model)
-    angle = pos / 10000 ** (two_i / d_model)
-    pe = np.zeros((max_len, d_model))
-    pe[:, 0::2], pe[:, 1::2] = np.sin(angle), np.cos(angle)
-    return pe
-
-
-positional_encoding = CHAPTER.exercise(
-    "positional_encoding",
-    examples=[example(np.array([[0.0, 1.0, 0.0, 1.0],
-                                [0.8414709848078965, 0.5403023058681398, 0.009999833334166664, 0.9999500004166653]]),
-                      "the brief's example: max_len=2, d_model=4", 2, 4)],
-    cases=[case(f"max_len={n}, d_model={d}", n, d) for n, d in ((10, 4), (1, 2), (50, 16), (7, 6), (128, 64))],
+    cases=_step_cases,
+    compare=named_parts("out", "k_cache", "v_cache"),
     rtol=1e-6,
     atol=1e-9,
     mistakes=[
-        (lambda n, d: np.concatenate([_pe(n, d)[:, 0::2], _pe(n, d)[:, 1::2]], axis=1),
-         "interleave the columns: sin in the even columns 0, 2, 4 ..., cos in the odd ones (not all sines then all "
-         "cosines)"),
-        (lambda n, d: _pe(n, d, exponent=lambda d: np.arange(d // 2)),
-         "the exponent is 2i / d_model, where 2i is the even column index (0, 2, 4, ...)"),
-        (lambda n, d: _pe(n, d)[:, np.arange(d) ^ 1],
-         "sin goes in the even columns and cos in the odd ones, not the other way round"),
-        (lambda n, d: _pe(n, d, start=1), "positions start at 0: the first row is sin 0 = 0, cos 0 = 1"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, own_key=False),
+         "the new position must attend to itself too: append its key and value to the caches before attending"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, scale="model"),
+         "divide the scores by sqrt(d), the size of one head (D / h), not by sqrt(D)"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, scale="none"), "divide the scores by sqrt(d) = sqrt(D / h)"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, project_out=False),
+         "the merged heads still go through the output projection: @ Wo + bo"),
+        (lambda x, kc, vc, p, h: _step(x, kc, vc, p, h, keep_old_cache=True),
+         "return the caches with the new position appended (t + 1 entries), or the next step cannot see it"),
     ],
     hints=[
-        "Every pair of columns (2i, 2i+1) shares one frequency; position pos turns it into an angle. Even columns "
-        "hold the sine of that angle, odd columns its cosine.",
-        "Make positions a column `np.arange(max_len)[:, None]` and the even indices a row `np.arange(0, d_model, 2)`; "
-        "broadcasting gives the (max_len, d_model / 2) angles. Fill `pe[:, 0::2]` and `pe[:, 1::2]` of a zero array.",
-        "`angle = pos / 10000 ** (np.arange(0, d_model, 2) / d_model)`, `pe = np.zeros((max_len, d_model))`, "
-        "`pe[:, 0::2] = np.sin(angle)`, `pe[:, 1::2] = np.cos(angle)`, `return pe`.",
+        "Only the new position's query is needed; its keys are the cached ones plus its own. Project x_t three "
+        "times, cut each result into h heads of d = D / h features, append the new key and value to the caches "
+        "(the position axis, axis 2), then attend and project out. No mask: the cache holds only the past.",
+        "`q = (x_t @ Wq + bq).reshape(N, h, 1, d)`, the same for the key and the value; `np.concatenate([k_cache, "
+        "k_new], axis=2)`; scores `q @ np.swapaxes(k_cache, -1, -2) / np.sqrt(d)` have shape (N, h, 1, t + 1); "
+        "your `scaled_dot_product_attention` does the rest.",
+        "`out, _ = scaled_dot_product_attention(q, k_cache, v_cache)` is (N, h, 1, d); `out.reshape(N, D) @ Wo + "
+        "bo` merges the heads (one position: a reshape is enough) and projects. Return `(that, k_cache, v_cache)`.",
     ],
 )
 
 
-# --------------------------------------------------------------------------- 6. layer_norm
-def _ln(x, gamma, beta, eps=1e-5, axis=-1, ddof=0, eps_outside=False):
-    x = np.asarray(x, dtype=float)
-    mu = x.mean(axis=axis, keepdims=True)
-    if eps_outside:
-        return gamma * (x - mu) / (x.std(axis=axis, keepdims=True, ddof=ddof) + eps) + beta
-    return gamma * (x - mu) / np.sqrt(x.var(axis=axis, keepdims=True, ddof=ddof) + eps) + beta
+# --------------------------------------------------------------------------- 5. predict_no_positions (predict)
+REV_T, REV_D, REV_VOCAB, REV_STEPS, REV_TARGET = 8, 32, 10, 300, 0.95
 
 
-def _ln_cases():
-    r = _rng(6).standard_normal
+def reversal_accuracy(code, steps: int = REV_STEPS, seed: int = 0) -> float:
+    """Train the chapter's reversal model with the position code ``code`` (T, D); its held-out accuracy.
 
-    def ln_case(label, x, eps=None):
-        d = np.shape(x)[-1]
-        extra = () if eps is None else (eps,)
-        return case(label, x, r(d), r(d), *extra)
+    The model: token embedding + code, one self-attention layer (a single head, no mask), a linear layer to
+    the 10 digits; it must write, at position i, the digit at position T - 1 - i of 8 random digits. Adam
+    (lr 1e-2), ``steps`` batches of 64; scored on 1,000 fresh sequences, per digit.
+    """
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        code = torch.as_tensor(np.asarray(code, dtype=np.float32))
+        embed = nn.Embedding(REV_VOCAB, REV_D)
+        W_q, W_k, W_v = (nn.Linear(REV_D, REV_D) for _ in range(3))
+        out = nn.Linear(REV_D, REV_VOCAB)
+        modules = (embed, W_q, W_k, W_v, out)
+        optimizer = torch.optim.Adam([p for m in modules for p in m.parameters()], lr=1e-2)
+        data = torch.Generator().manual_seed(seed)
 
-    return [
-        ln_case("x (4, 6)", 3 * r((4, 6)) + 2, 1e-5),
-        ln_case("x (2, 5, 8): tokens of a batch of sequences", 3 * r((2, 5, 8)) + 2, 1e-5),
-        ln_case("a batch of 1 token, eps left at its default", 3 * r((1, 5)) + 2),
-        ln_case("a constant row (variance 0: the output is beta)", np.array([[3.0] * 4, [1.0, 2, 3, 4]]), 1e-5),
-        ln_case("eps=0.5 (large, to see it used)", 3 * r((3, 4)) + 2, 0.5),
-        ln_case("non-square (8, 3)", 3 * r((8, 3)) + 2, 1e-5),
-        ln_case("rows of tiny variance (std 0.001: where eps goes matters)", 1 + 1e-3 * r((3, 6)), 1e-5),
-        ln_case("rows on very different scales (1000 and 0.01)", np.array([[1000.0], [0.01]]) * r((2, 5)), 1e-5),
-        ln_case("integer x", np.array([[1, 2, 3, 4], [2, 2, 8, 0]]), 1e-5),
-    ]
+        def forward(x):
+            h = embed(x) + code
+            weights = torch.softmax(W_q(h) @ W_k(h).transpose(1, 2) / REV_D ** 0.5, dim=-1)
+            return out(weights @ W_v(h))
+
+        for _ in range(steps):
+            x = torch.randint(0, REV_VOCAB, (64, REV_T), generator=data)
+            loss = nn.functional.cross_entropy(forward(x).reshape(-1, REV_VOCAB), x.flip(1).reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        x = torch.randint(0, REV_VOCAB, (1000, REV_T), generator=torch.Generator().manual_seed(1234))
+        with torch.no_grad():
+            return (forward(x).argmax(-1) == x.flip(1)).float().mean().item()
 
 
-layer_norm = CHAPTER.exercise(
-    "layer_norm",
-    examples=[example(np.array([[-0.9999950000374997, 0.9999950000374997]]),
-                      "the brief's example: x = [[1, 3]], gamma = 1, beta = 0", np.array([[1.0, 3.0]]), np.ones(2),
-                      np.zeros(2))],
-    cases=_ln_cases,
-    rtol=1e-6,
-    atol=1e-9,
-    mistakes=[
-        (lambda x, g, b, eps=1e-5: _ln(x, g, b, eps, ddof=1),
-         "use the biased variance (divide by D, np.var's default), as nn.LayerNorm does"),
-        (lambda x, g, b, eps=1e-5: _ln(x, g, b, eps, axis=0),
-         "normalise over the features of each token (the last axis), not over the batch"),
-        (lambda x, g, b, eps=1e-5: _ln(x, g, b, 0.0), "add eps to the variance inside the square root"),
-        (lambda x, g, b, eps=1e-5: _ln(x, g, b, eps, eps_outside=True),
-         "eps goes inside the square root: sqrt(var + eps), not std + eps"),
-        (lambda x, g, b, eps=1e-5: _ln(x, g, b, 1e-5), "use the eps that is passed in, not a fixed 1e-5"),
-    ],
-    hints=[
-        "Each token is normalised on its own: its mean and variance are taken over its D features (the last axis). "
-        "Then gamma scales and beta shifts every feature.",
-        "`x.mean(axis=-1, keepdims=True)` and `x.var(axis=-1, keepdims=True)` have shape (..., 1) and broadcast "
-        "against x; eps goes inside the square root, next to the variance.",
-        "`mu = x.mean(axis=-1, keepdims=True)`, `var = x.var(axis=-1, keepdims=True)` and "
-        "`return gamma * (x - mu) / np.sqrt(var + eps) + beta`.",
-    ],
+predict_no_positions = CHAPTER.predict(
+    "predict_no_positions",
+    why="Without positions, output i sees its own digit and the set of all 8 digits (attention is "
+        "permutation-equivariant), never which digit sits at T - 1 - i. The set beats blind guessing (10%), "
+        "but reversing is out of reach: about 30%.",
+    options={"a": "at most 15%: chance",
+             "b": "between 15% and 60%",
+             "c": "at least 90%: it learns the order anyway"},
+    hints=["Shuffle the 8 digits of a sequence: how do the model's 8 outputs change when it has no position "
+           "code (the lesson's section 4)? Could output 0 still name the last digit?",
+           "Output i can only use its own digit and the collection of all 8 digits. Is knowing which digits occur "
+           "worth anything when you must name one of them? Answer with the key."],
+)
+
+
+# --------------------------------------------------------------------------- 6. position_code (experiment)
+def _judge_position_code(fn) -> str:
+    got = call(fn, REV_T, REV_D, label=f"T={REV_T}, d_model={REV_D}")
+    if got is None:
+        raise Fail("the position code is None: did you forget `return`?")
+    if isinstance(got, torch.Tensor):
+        got = got.detach().cpu().numpy()
+    try:
+        code = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Fail(f"return a NumPy array of numbers of shape ({REV_T}, {REV_D}), not {type(got).__name__}") from None
+    if code.shape != (REV_T, REV_D):
+        raise Fail(f"the position code must have shape (T, d_model) = ({REV_T}, {REV_D}), got {code.shape}")
+    if not np.all(np.isfinite(code)):
+        raise Fail("the position code holds nan or inf")
+    accuracy = reversal_accuracy(code)
+    reached = f"your code reached {accuracy:.1%} held-out accuracy after {REV_STEPS} steps; asked: at least " \
+              f"{REV_TARGET:.0%}"
+    if accuracy >= REV_TARGET:
+        return reached.replace("; asked", " (asked") + ")"
+    centred = code - code.mean(axis=0)
+    rank = np.linalg.matrix_rank(centred, tol=1e-6 * max(1.0, float(np.abs(code).max())))
+    if rank == 0:
+        why = "Every row of your code is the same, so the model still cannot tell the positions apart."
+    elif rank == 1:
+        why = ("Your rows differ along a single direction (one number per position): a score q . k is then linear "
+               "in the key's position, so a query can only prefer the first or the last key. Give each position a "
+               "direction of its own.")
+    else:
+        why = "The positions are hard to tell apart: make the rows more different (compare their dot products)."
+    raise Fail(f"{reached}. {why}")
+
+
+position_code = CHAPTER.exercise(
+    "position_code",
+    judge=_judge_position_code,
+    hints=["First return `np.zeros((T, d_model))` and read the verdict: that is the model without positions. Then "
+           "try a single ramp, every column equal to `pos / T`, and read why it fails.",
+           "Each position needs a vector that points somewhere else, so that a query's projection can single out "
+           "one key: one-hot rows (`np.eye(T, d_model)`), random vectors, or the lesson's sinusoids all do. Any one "
+           "that passes is an answer; compare how they do.",
+           "The lesson's `positional_encoding(T, d_model)`: `pos = np.arange(T)[:, None]`, `omega = 1 / 10000 ** "
+           "(np.arange(0, d_model, 2) / d_model)`, sines of `pos * omega` in the even columns, cosines in the odd."],
 )

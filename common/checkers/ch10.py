@@ -70,7 +70,23 @@ conv_transpose_output_size = CHAPTER.exercise(
 )
 
 
-# --------------------------------------------------------------------------- 2./3. GAN losses
+# --------------------------------------------------------------------------- 2. predict_border_stamps (predict)
+predict_border_stamps = CHAPTER.predict(
+    "predict_border_stamps",
+    why="Inside, each pixel is under 2 stamps per axis: 2 x 2 = 4. Along an axis the full output's 2 outermost "
+        "pixels at each end get 1 stamp; padding=1 crops only one of them, so the border keeps 1 per axis: 2 on the "
+        "edges, 1 in the corners.",
+    options={"a": "4 everywhere", "b": "a checkerboard, as with kernel 3",
+             "c": "4 inside, less on the border"},
+    hints=["Work along one axis first: with kernel 4 and stride 2, which input pixels' stamps cover output pixel 0 "
+           "of the full (uncropped) output, pixel 1, pixel 2? Then remember that padding=1 crops one pixel from "
+           "each end.",
+           "Along one axis, the uncropped pixels get 1, 1, 2, 2, ..., 2, 1, 1 stamps; the cropping removes the first "
+           "and the last. A 2-D pixel gets the product of its two axes' counts. Answer with the key."],
+)
+
+
+# --------------------------------------------------------------------------- 3. discriminator_loss
 def _bce(logits, label, reduction="mean"):
     return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, float(label)), reduction=reduction)
 
@@ -147,243 +163,242 @@ discriminator_loss = CHAPTER.exercise(
 )
 
 
-def _generator_cases():
-    return [
-        case("8 fake logits, shape (8, 1)", _logits(7, 8, 1)),
-        case("6 fake logits, shape (N,)", _logits(8, 6)),
-        case("a batch of 1", _logits(9, 1, 1)),
-        case("very negative logits (D rejects every fake), -200", _leaf([[-200.0], [-30.0], [-5.0]])),
-        case("very positive logits (D is fooled), +200", _leaf([200.0, 30.0, 5.0])),
-    ]
+# --------------------------------------------------------------------------- 4./5. the DCGAN rules, on a forward pass
+_POOLING = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.LPPool2d, nn.FractionalMaxPool2d)
+_UPSAMPLING = (nn.Upsample, nn.UpsamplingNearest2d, nn.UpsamplingBilinear2d, nn.PixelShuffle)
 
 
-generator_loss = CHAPTER.exercise(
-    "generator_loss",
-    examples=[example(torch.tensor(0.6931471805599453), "the brief's example: torch.zeros(3, 1): log 2",
-                      torch.zeros(3, 1, requires_grad=True))],
-    cases=_generator_cases,
-    compare=_compare_loss,
-    differentiable=True,
-    mistakes=[
-        (lambda f: -_bce(f, 0),
-         "that is the saturating loss mean(log(1 - D(G(z)))); the non-saturating one is -mean(log D(G(z)))"),
-        (lambda f: _bce(f, 0), "the generator wants D to answer 'real': use the label 1 for its fakes, not 0"),
-        (lambda f: _bce(f, 1, "sum"), "average over the batch (mean), don't sum"),
-        (lambda f: _bce_of_probabilities(f, 1), _CLIPPED),
-    ],
-    hints=[
-        "The generator wins when the discriminator calls its fakes real: it is a binary cross-entropy on the fake "
-        "logits with the label 'real' (1).",
-        "`F.binary_cross_entropy_with_logits` takes the logits and a target of the same shape (`torch.ones_like`) "
-        "and averages over the batch; it stays finite for very negative logits, unlike `torch.log(torch.sigmoid(x))`.",
-        "`return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))`.",
-    ],
-)
+def _build(fn, *args, label: str) -> nn.Module:
+    model = call(fn, *args, label=label)
+    if not isinstance(model, nn.Module):
+        raise Fail(f"return an nn.Module (for example nn.Sequential(...)), not {type(model).__name__} (case: {label})")
+    return model
 
 
-# --------------------------------------------------------------------------- 4. dcgan_init
-def _init_test_model() -> nn.Module:
-    return nn.Sequential(
-        nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False),
-        nn.BatchNorm2d(512),
-        nn.ReLU(),
-        nn.Conv2d(16, 64, 4, 2, 1),
-        nn.LeakyReLU(0.2),
-        nn.Linear(10, 5),
-        nn.ConvTranspose2d(8, 8, 3),  # a transposed convolution with a bias
-    )
-
-
-def _judge_init(fn) -> str:
-    label = "model.apply(dcgan_init)"
-    with torch.random.fork_rng():  # leave the learner's random state alone
-        torch.manual_seed(0)
-        model = _init_test_model()
-        with torch.no_grad():  # non-zero biases and shifts, so that "set them to 0" is visible
-            for m in model.modules():
-                if getattr(m, "bias", None) is not None:
-                    m.bias.fill_(0.5)
-        before = copy.deepcopy(model)
-        try:
-            call(model.apply, fn, label=label)
-        except Fail as verdict:
-            if "NoneType" not in str(verdict):
-                raise
-            where = f" (case: {label})"
-            raise Fail(str(verdict).replace(where, "") + ": a layer built with bias=False has `module.bias` None, "
-                       "so test `module.bias is not None` before zeroing it" + where) from None
-    convt, bn, conv, linear, convt_bias = model[0], model[1], model[3], model[5], model[6]
-    for name, layer, old in (("ConvTranspose2d", convt, before[0]), ("Conv2d", conv, before[3])):
-        w = layer.weight.detach()
-        if torch.equal(w, old.weight):
-            raise Fail(f"the {name} weights were not changed: treat nn.Conv2d and nn.ConvTranspose2d "
-                       f"(isinstance of one does not cover the other) (case: {label})")
-        mean, std = w.mean().item(), w.std().item()
-        if abs(mean) > 0.003 or not 0.018 < std < 0.022:
-            raise Fail(f"the {name} weights have mean {mean:.4f} and std {std:.4f}: draw them from a normal "
-                       f"distribution N(0, 0.02) (std 0.02), e.g. nn.init.normal_(w, 0.0, 0.02) (case: {label})")
-    for name, layer in (("Conv2d", conv), ("ConvTranspose2d", convt_bias)):
-        if layer.bias is None or not torch.all(layer.bias == 0):
-            raise Fail(f"the {name} bias must be set to 0 (nn.init.zeros_) (case: {label})")
-    gamma, beta = bn.weight.detach(), bn.bias.detach()
-    if torch.all(gamma == 1):
-        raise Fail(f"the BatchNorm2d scale (weight, gamma) was left at 1: draw it from N(1, 0.02) (case: {label})")
-    if abs(gamma.mean().item() - 1) > 0.005 or not 0.016 < gamma.std().item() < 0.024:
-        raise Fail(f"the BatchNorm2d scale has mean {gamma.mean().item():.4f} and std {gamma.std().item():.4f}: draw "
-                   f"it from N(1, 0.02) (mean 1, not 0) (case: {label})")
-    if not torch.all(beta == 0):
-        raise Fail(f"the BatchNorm2d shift (bias, beta) must be set to 0 (case: {label})")
-    if not (torch.equal(linear.weight, before[5].weight) and torch.equal(linear.bias, before[5].bias)):
-        raise Fail("the nn.Linear layer was changed: re-initialise only convolutions, transposed convolutions and "
-                   f"batch norms (case: {label})")
-    return "convolutions ~ N(0, 0.02), batch-norm scales ~ N(1, 0.02), biases 0, other layers untouched"
-
-
-dcgan_init = CHAPTER.exercise(
-    "dcgan_init",
-    judge=_judge_init,
-    hints=[
-        "`model.apply` calls your function once per sub-module: look at the module's type and re-initialise only "
-        "convolutions, transposed convolutions and batch norms, in place.",
-        "`isinstance(module, nn.Conv2d | nn.ConvTranspose2d)` (two classes: neither is a subclass of the other), "
-        "then `isinstance(module, nn.BatchNorm2d)`. `nn.init.normal_(t, mean, std)` and `nn.init.zeros_(t)` work in "
-        "place; a convolution built with bias=False has `module.bias is None`.",
-        "Convolutions: `nn.init.normal_(module.weight, 0.0, 0.02)` and, if `module.bias is not None`, "
-        "`nn.init.zeros_(module.bias)`. Batch norms: `nn.init.normal_(module.weight, 1.0, 0.02)` and "
-        "`nn.init.zeros_(module.bias)`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 5. ema_update
-def _ema_models(seed: int):
-    torch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
-    ema = copy.deepcopy(model)
-    with torch.no_grad():
-        for p in ema.parameters():
-            p.normal_()
+def _trace(model: nn.Module, x: torch.Tensor, label: str):
+    """Run ``model`` on ``x`` in training mode: the leaf modules in the order they ran, and the output."""
+    order: list[nn.Module] = []
+    leaves = [m for m in model.modules() if not list(m.children())]
+    hooks = [m.register_forward_hook(lambda module, inputs, output: order.append(module)) for m in leaves]
+    try:
         model.train()
-        for _ in range(3):  # give the live model's batch norm running statistics of its own
-            model(torch.randn(8, 3))
-    return ema, model
+        out = call(model, x, label=label)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    if not isinstance(out, torch.Tensor):
+        raise Fail(f"the network returned {type(out).__name__}, not a tensor (case: {label})")
+    return order, out
 
 
-def _state(module: nn.Module) -> dict:
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+def _count(order, kind) -> int:
+    return sum(isinstance(m, kind) for m in order)
 
 
-def _judge_ema(fn) -> str:
-    cases = [("decay 0.9", 0.9, 0), ("decay 0.999", 0.999, 1), ("decay 0 (a plain copy)", 0.0, 2),
-             ("decay 0.5", 0.5, 3), ("decay 1 given as the integer 1 (nothing moves)", 1, 4)]
-    for label, decay, seed in cases:
-        with torch.random.fork_rng():
-            ema, model = _ema_models(seed)
-        ema_before, model_before = _state(ema), _state(model)
-        try:
-            call(fn, ema, model, decay, label=label)
-        except Fail as verdict:
-            if "in-place" not in str(verdict):
-                raise
-            where = f" (case: {label})"
-            hint = ": wrap the update in `with torch.no_grad():`"
-            raise Fail(str(verdict).replace(where, "") + hint + where) from None
-        model_after = _state(model)
-        if any(not torch.equal(v, model_after[k]) for k, v in model_before.items()):
-            raise Fail(f"the live model was changed: update only ema_model (case: {label})")
-        after = _state(ema)
-        for k, p in model.named_parameters():
-            expected = decay * ema_before[k] + (1 - decay) * p.detach()
-            problem = compare_values(expected, after[k], rtol=1e-5, atol=1e-6, what=f"EMA parameter '{k}'")
-            if problem:
-                swapped = (1 - decay) * ema_before[k] + decay * p.detach()
-                if compare_values(swapped, after[k], rtol=1e-5, atol=1e-6) is None:
-                    problem += ": decay weighs the old average, (1 - decay) the new weights"
-                raise Fail(f"{problem} (case: {label})")
-        for k, b in model.named_buffers():
-            if not torch.equal(after[k], b):
-                raise Fail(f"the buffer '{k}' was not copied from the model: batch-norm running statistics are "
-                           f"copied, not averaged (case: {label})")
-    return f"correct on all {len(cases)} cases (parameters averaged, buffers copied, the live model untouched)"
+def _common_rules(order, net: str) -> str | None:
+    if any(isinstance(m, _POOLING) for m in order):
+        return "rule 1: no pooling; let stride-2 convolutions do the resampling"
+    if any(isinstance(m, nn.Linear) for m in order):
+        return (f"rule 3: no fully connected layer in the {net}: "
+                + ("a transposed convolution on the 1x1 input projects z" if net == "generator"
+                   else "a last convolution over the whole 4x4 map gives the logit"))
+    if not any(isinstance(m, nn.BatchNorm2d) for m in order):
+        return f"rule 2: batch normalisation (nn.BatchNorm2d) after the {net}'s hidden convolutions"
+    return None
 
 
-ema_update = CHAPTER.exercise(
-    "ema_update",
-    judge=_judge_ema,
-    hints=[
-        "Walk through the two models' parameters side by side and move each EMA parameter a little towards the "
-        "live one; the buffers are copied as they are. Everything happens in place, with gradients switched off.",
-        "`zip(ema_model.parameters(), model.parameters())` pairs them up; inside `with torch.no_grad():`, "
-        "`p_ema.mul_(decay).add_(p, alpha=1 - decay)` updates in place. Do the same zip over `.buffers()` with "
-        "`copy_`.",
-        "`with torch.no_grad():` then `for p_ema, p in zip(ema_model.parameters(), model.parameters()): "
-        "p_ema.mul_(decay).add_(p, alpha=1 - decay)` and `for b_ema, b in zip(ema_model.buffers(), "
-        "model.buffers()): b_ema.copy_(b)`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 6. coverage
-def _dirichlet(seed: int, n: int, c: int, alpha: float = 0.3) -> np.ndarray:
-    return np.random.default_rng(seed).dirichlet(np.full(c, alpha), size=n)
-
-
-def _compare_coverage(expected, got, rtol=1e-9, atol=1e-12) -> str | None:
-    if got is None:
-        return "the result is None: did you forget `return`?"
-    if not isinstance(got, tuple | list) or len(got) != 2:
-        return f"expected a pair (confident_share, class_shares), got {type(got).__name__}"
-    confident, shares = got
-    if isinstance(confident, bool | np.bool_) or not isinstance(confident, numbers.Real):
-        return (f"the first item must be a Python float (the share of confident samples, e.g. float(share)), "
-                f"got {type(confident).__name__}")
-    problem = compare_values(expected[0], confident, rtol, atol, what="confident share")
+def _discriminator_rules(order, out, channels, width, n) -> str | None:
+    problem = _common_rules(order, "discriminator")
     if problem:
         return problem
-    problem = compare_values(expected[1], shares, rtol, atol, what="class shares")
-    if problem and "wrong shape" in problem:
-        problem += ": one share per class, zeros included (np.bincount(..., minlength=C))"
-    return problem
+    convs = [m for m in order if isinstance(m, nn.Conv2d)]
+    if not convs or order[0] is not convs[0]:
+        return "the first layer must be a convolution of the image (nn.Conv2d)"
+    if len(order) > 1 and isinstance(order[1], nn.BatchNorm2d):
+        return ("rule 2: no batch norm on the discriminator's input layer: the first convolution goes straight to "
+                "LeakyReLU")
+    if convs[0].out_channels != width:
+        return f"the first convolution should have `width` = {width} output channels, not {convs[0].out_channels}"
+    if any(type(m) is nn.ReLU for m in order) or not any(isinstance(m, nn.LeakyReLU) for m in order):
+        return "rule 5: the discriminator uses LeakyReLU(0.2), not ReLU"
+    slopes = {m.negative_slope for m in order if isinstance(m, nn.LeakyReLU)}
+    if slopes != {0.2}:
+        return f"rule 5: LeakyReLU with slope 0.2 (the paper's), not {sorted(slopes)}"
+    if any(isinstance(m, nn.Sigmoid) for m in order):
+        return "return logits, no Sigmoid at the end: discriminator_loss works on logits, which is stable"
+    if sum(m.stride == (2, 2) for m in convs) < 3:
+        return "rule 1: downsample step by step with stride-2 convolutions, 32 -> 16 -> 8 -> 4, then one logit"
+    if tuple(out.shape) != (n,):
+        hint = "flatten the (N, 1, 1, 1) output" if out.numel() == n else (
+            "the last convolution must cover the whole 4x4 map (kernel 4, no padding)")
+        return f"expected logits of shape ({n},), one per image, got {tuple(out.shape)}: {hint}"
+    return None
 
 
-def _coverage_with(probs, threshold=0.9, ge=False, counts=False):
-    p, t = np.asarray(probs), threshold
-    top = p.max(axis=1)
-    confident = float(((top >= t) if ge else (top > t)).mean())
-    shares = np.bincount(p.argmax(axis=1), minlength=p.shape[1]) / (1 if counts else len(p))
-    return confident, shares
+def _judge_discriminator(fn) -> str:
+    for channels, width in ((3, 8), (1, 16)):
+        label = f"dcgan_discriminator({channels}, {width}) on a batch (4, {channels}, 32, 32)"
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            model = _build(fn, channels, width, label=label)
+            order, out = _trace(model, torch.randn(4, channels, 32, 32), label)
+        problem = _discriminator_rules(order, out, channels, width, 4)
+        if problem:
+            raise Fail(f"{problem} (case: {label})")
+    n_params = sum(p.numel() for p in model.parameters())
+    return (f"follows the DCGAN rules: (N, {channels}, 32, 32) -> (N,) logits through {_count(order, nn.Conv2d)} "
+            f"convolutions; {n_params:,} parameters at width {width}")
 
 
-_HAND = np.array([[0.95, 0.03, 0.02], [0.10, 0.85, 0.05], [0.02, 0.02, 0.96], [0.90, 0.05, 0.05]])
+def _generator_rules(order, out, nz, channels, width, n) -> str | None:
+    if any(isinstance(m, _UPSAMPLING) for m in order):
+        return "rule 1: no nn.Upsample; transposed convolutions (nn.ConvTranspose2d) learn their own upsampling"
+    problem = _common_rules(order, "generator")
+    if problem:
+        return problem
+    ups = [m for m in order if isinstance(m, nn.ConvTranspose2d)]
+    if not ups or order[0] is not ups[0]:
+        return "the first layer must be a transposed convolution that projects z (N, nz, 1, 1) to a 4x4 map"
+    if any(isinstance(m, nn.LeakyReLU) for m in order):
+        return "rule 4: ReLU inside the generator (LeakyReLU belongs to the discriminator)"
+    if not isinstance(order[-1], nn.Tanh):
+        return "rule 4: end with Tanh, so that the images lie in [-1, 1] like the real ones"
+    if len(order) > 1 and isinstance(order[-2], nn.BatchNorm2d):
+        return "rule 2: no batch norm on the generator's output layer: the last transposed convolution goes to Tanh"
+    if ups[-1].out_channels != channels:
+        return f"the last transposed convolution must give `channels` = {channels} channels, not {ups[-1].out_channels}"
+    if sum(m.stride == (2, 2) for m in ups) < 3:
+        return "rule 1: upsample step by step with stride-2 transposed convolutions, 4 -> 8 -> 16 -> 32"
+    if tuple(out.shape) != (n, channels, 32, 32):
+        return (f"expected images of shape ({n}, {channels}, 32, 32), got {tuple(out.shape)}: follow the sizes with "
+                "conv_transpose_output_size, layer by layer")
+    return None
 
-coverage = CHAPTER.exercise(
-    "coverage",
-    examples=[example((0.5, np.array([1.0, 0.0])), "the brief's example: [[0.95, 0.05], [0.6, 0.4]], threshold 0.9",
-                      np.array([[0.95, 0.05], [0.6, 0.4]]))],
-    cases=[
-        case("4 samples, 3 classes, threshold 0.9 (0.90 itself is not > 0.9)", _HAND, 0.9),
-        case("200 random samples, 10 classes", _dirichlet(0, 200, 10), 0.9),
-        case("the last classes are never predicted", np.tile([[0.7, 0.2, 0.05, 0.05]], (5, 1)), 0.5),
-        case("a batch of 1", np.array([[0.05, 0.95]]), 0.9),
-        case("threshold 0.5 given by name", _dirichlet(1, 50, 4), threshold=0.5),
-        case("threshold 0.35, 7 classes", _dirichlet(2, 30, 7, alpha=1.0), 0.35),
-    ],
-    compare=_compare_coverage,
-    rtol=1e-9,
-    atol=1e-12,
-    mistakes=[
-        (lambda probs, threshold=0.9: _coverage_with(probs, threshold, ge=True),
-         "a sample counts as confident when its largest probability is strictly greater than the threshold"),
-        (lambda probs, threshold=0.9: _coverage_with(probs, threshold, counts=True),
-         "return shares (counts divided by N), not counts"),
-        (lambda probs, threshold=0.9: _coverage_with(probs), "use the threshold that is passed in, not a fixed 0.9"),
-    ],
-    hints=[
-        "Two questions per sample (per row): how sure is the classifier (its largest probability), and which class "
-        "does it pick (the position of that largest probability)?",
-        "`probs.max(axis=1)` and `probs.argmax(axis=1)` answer them for all rows at once; the mean of a boolean "
-        "array is a share; `np.bincount(..., minlength=C)` counts each class, zeros included.",
-        "`confident = float((probs.max(axis=1) > threshold).mean())`, `shares = np.bincount(probs.argmax(axis=1), "
-        "minlength=probs.shape[1]) / len(probs)` and `return confident, shares`.",
-    ],
+
+def _judge_generator(fn) -> str:
+    for nz, channels, width in ((16, 3, 8), (10, 1, 4)):
+        label = f"dcgan_generator({nz}, {channels}, {width}) on z of shape (4, {nz}, 1, 1)"
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            model = _build(fn, nz, channels, width, label=label)
+            order, out = _trace(model, torch.randn(4, nz, 1, 1), label)
+        problem = _generator_rules(order, out, nz, channels, width, 4)
+        if problem:
+            raise Fail(f"{problem} (case: {label})")
+    n_params = sum(p.numel() for p in model.parameters())
+    return (f"follows the DCGAN rules: z (N, {nz}, 1, 1) -> (N, {channels}, 32, 32) in [-1, 1] through "
+            f"{_count(order, nn.ConvTranspose2d)} transposed convolutions; {n_params:,} parameters at width {width}")
+
+
+dcgan_discriminator = CHAPTER.exercise(
+    "dcgan_discriminator",
+    judge=_judge_discriminator,
+    hints=["Halve the size three times, 32 -> 16 -> 8 -> 4, with the lesson's down-sampling convolution (kernel 4, "
+           "stride 2, padding 1), doubling the channels each time; then one convolution that covers the whole 4x4 "
+           "map leaves one number per image.",
+           "Conv2d(channels, w) -> LeakyReLU(0.2) -> Conv2d(w, 2w) -> BatchNorm2d -> LeakyReLU -> Conv2d(2w, 4w) -> "
+           "BatchNorm2d -> LeakyReLU -> Conv2d(4w, 1, kernel_size=4) -> flatten. Convolutions followed by batch "
+           "norm need no bias.",
+           "`nn.Sequential(...)` of those layers, with `nn.Flatten(0)` last to turn (N, 1, 1, 1) into (N,)."],
+)
+
+dcgan_generator = CHAPTER.exercise(
+    "dcgan_generator",
+    judge=_judge_generator,
+    hints=["Run the discriminator backwards: project z (1x1) to a 4x4 map with a transposed convolution, then double "
+           "the size three times, 4 -> 8 -> 16 -> 32, halving the channels; `conv_transpose_output_size` tells you "
+           "which kernel, stride and padding give each size.",
+           "A kernel-4 transposed convolution with stride 1 and no padding turns 1x1 into 4x4; kernel 4, stride 2, "
+           "padding 1 doubles a size. BatchNorm2d and ReLU after each hidden layer; the last one goes straight to "
+           "Tanh.",
+           "ConvTranspose2d(nz, 4w, 4, 1, 0) -> BN -> ReLU -> ConvTranspose2d(4w, 2w, 4, 2, 1) -> BN -> ReLU -> "
+           "ConvTranspose2d(2w, w, 4, 2, 1) -> BN -> ReLU -> ConvTranspose2d(w, channels, 4, 2, 1) -> Tanh."],
+)
+
+
+# --------------------------------------------------------------------------- 6. gan_learning_rate (experiment)
+GAN_STEPS, GAN_BATCH, GAN_NZ, GAN_EMA = 300, 64, 4, 0.95
+TARGET_DISTANCE, MODE_SHARE = 0.4, (0.3, 0.7)
+
+
+def _mlp(sizes) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(nn.LeakyReLU(0.2))
+    return nn.Sequential(*layers)
+
+
+def gan_1d(lr: float, steps: int = GAN_STEPS, seed: int = 0) -> dict:
+    """Train the lesson's 1-D GAN (data: 1/2 N(-2, 0.5^2) + 1/2 N(2, 0.5^2)) in PyTorch with Adam(lr, betas=(0.5,
+    0.999)) for both players, ``steps`` steps of 64 samples, and score the moving average of the generator's weights
+    (decay 0.95): its distance to the data (1-D Wasserstein, the mean gap between sorted samples) and the share of
+    its samples in the left mode (x < 0)."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        G, D = _mlp([GAN_NZ, 32, 32, 1]), _mlp([1, 32, 32, 1])
+        G_ema = copy.deepcopy(G)
+        opt_G = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
+        opt_D = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+        gen = torch.Generator().manual_seed(seed)
+        for step in range(steps):
+            real = torch.where(torch.rand(GAN_BATCH, 1, generator=gen) < 0.5, -2.0, 2.0)
+            real = real + 0.5 * torch.randn(GAN_BATCH, 1, generator=gen)
+            fake = G(torch.randn(GAN_BATCH, GAN_NZ, generator=gen))
+            logit_real, logit_fake = D(real), D(fake.detach())
+            loss_D = (F.binary_cross_entropy_with_logits(logit_real, torch.ones_like(logit_real))
+                      + F.binary_cross_entropy_with_logits(logit_fake, torch.zeros_like(logit_fake)))
+            opt_D.zero_grad()
+            loss_D.backward()
+            opt_D.step()
+            logit = D(fake)
+            loss_G = F.binary_cross_entropy_with_logits(logit, torch.ones_like(logit))
+            opt_G.zero_grad()
+            loss_G.backward()
+            opt_G.step()
+            with torch.no_grad():
+                for p_ema, p in zip(G_ema.parameters(), G.parameters()):
+                    p_ema.lerp_(p, 1.0 - min(GAN_EMA, (1 + step) / (10 + step)))
+        with torch.no_grad():
+            samples = G_ema(torch.randn(4000, GAN_NZ, generator=torch.Generator().manual_seed(99)))[:, 0].numpy()
+    rng = np.random.default_rng(99)
+    data = np.sort(np.where(rng.random(4000) < 0.5, -2.0, 2.0) + 0.5 * rng.standard_normal(4000))
+    return {"distance": float(np.abs(np.sort(samples) - data).mean()), "left_share": float((samples < 0).mean())}
+
+
+def _judge_learning_rate(fn) -> str:
+    lr = call(fn, label="your learning rate")
+    if lr is None:
+        raise Fail("the learning rate is None: did you forget `return`?")
+    if isinstance(lr, bool | str) or not isinstance(lr, numbers.Real):
+        raise Fail(f"return one number, the learning rate (e.g. 1e-3), not {type(lr).__name__}")
+    lr = float(lr)
+    if not np.isfinite(lr) or lr <= 0:
+        raise Fail(f"a learning rate is a positive number, not {lr}")
+    with np.errstate(all="ignore"):
+        result = gan_1d(lr)
+    distance, left = result["distance"], result["left_share"]
+    low, high = MODE_SHARE
+    reached = (f"your learning rate {lr:g}: after {GAN_STEPS} steps the averaged generator is {distance:.2f} from "
+               f"the data, with {left:.0%} of its samples in the left mode; asked: below {TARGET_DISTANCE} and "
+               f"{low:.0%} to {high:.0%} in each mode")
+    if np.isfinite(distance) and distance < TARGET_DISTANCE and low <= left <= high:
+        return reached
+    if not np.isfinite(distance):
+        why = "Training diverged (nan): the steps are far too large"
+    elif left < 0.1 or left > 0.9:
+        why = "Mode collapse: nearly every sample lands in one mode, the game swings too hard at this rate"
+    else:
+        why = "Both modes are there, but the samples have not settled on them within the budget"
+    raise Fail(f"{reached}. {why}.")
+
+
+gan_learning_rate = CHAPTER.exercise(
+    "gan_learning_rate",
+    judge=_judge_learning_rate,
+    hints=["Scan before you choose: `for lr in [1e-4, 1e-3, 1e-2, 1e-1]: print(lr, checks.gan_1d(lr))`. Which rates "
+           "are too slow for 300 steps, which ones make the game collapse?",
+           "The good rates form a band between 'still on its way' and 'mode collapse'; refine your scan inside the "
+           "decade where the distance is smallest, and prefer the middle of the band to its edge."],
 )
