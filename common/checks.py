@@ -208,6 +208,25 @@ def call(fn: Callable, *args, label: str = "", **kwargs):
         raise Fail(say("raised", err=describe_error(err)) + where) from None
 
 
+def one_number(value, what: str, minimum: float = 0.0, inclusive: bool = False) -> float:
+    """An experiment's choice (a learning rate, a weight decay...) as a float, or a :class:`Fail` saying why not.
+
+    A 1-element array or tensor counts as its number; the value must be finite and above ``minimum``
+    (or equal to it with ``inclusive``).
+    """
+    if isinstance(value, torch.Tensor) and value.numel() == 1 or isinstance(value, np.ndarray) and value.size == 1:
+        value = value.item()
+    if value is None:
+        raise Fail(f"the {what} is None: did you forget `return`?")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise Fail(f"return one number, the {what}, not {cap(repr(value), 60)}")
+    value = float(value)
+    if not np.isfinite(value) or value < minimum or (value == minimum and not inclusive):
+        bound = f">= {minimum:g}" if inclusive else ("positive" if minimum == 0 else f"> {minimum:g}")
+        raise Fail(f"the {what} must be a finite number, {bound}, not {value!r}")
+    return value
+
+
 # --------------------------------------------------------------------------- comparing values
 def _fmt_shape(shape) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"

@@ -273,3 +273,18 @@ def test_setting_requires_grad_or_filling_grad_counts_as_changing_an_input():
                   hints=["a", "b"])
     assert "changed its input `x` in place" in ex.check(grad_in_place).message
     assert ex.check(lambda x: (x.clone().requires_grad_() ** 2).sum().detach())
+
+
+@pytest.mark.parametrize(
+    "value, expected, words",
+    [(0.5, 0.5, None), (torch.tensor(0.25), 0.25, None), (np.array([2.0]), 2.0, None), (None, None, "forget `return`"),
+     ("0.1", None, "return one number"), (True, None, "return one number"), (-1.0, None, "positive"),
+     (float("nan"), None, "positive"), ([0.1], None, "return one number")],
+)
+def test_one_number_reads_an_experiments_choice(value, expected, words):
+    if words is None:
+        assert engine.one_number(value, "learning rate") == pytest.approx(expected)
+    else:
+        with pytest.raises(Fail, match=words.replace("`", ".")):
+            engine.one_number(value, "learning rate")
+    assert engine.one_number(0, "weight decay", inclusive=True) == 0.0

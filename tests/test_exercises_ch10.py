@@ -163,8 +163,8 @@ WRONG = [
     ("gan_learning_rate", lambda: 1e-3, "not settled on them within the budget"),
     ("gan_learning_rate", lambda: 0.1, "Mode collapse"),
     ("gan_learning_rate", lambda: "1e-2", "return one number"),
-    ("gan_learning_rate", lambda: -0.01, "a positive number"),
-    ("gan_learning_rate", lambda: float("nan"), "a positive number"),
+    ("gan_learning_rate", lambda: -0.01, "a finite number, positive"),
+    ("gan_learning_rate", lambda: float("nan"), "a finite number, positive"),
     ("gan_learning_rate", lambda: None, "forget `return`"),
 ]
 

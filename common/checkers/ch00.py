@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from common.checks import Chapter, Fail, call, cap, case, compare_values, example
+from common.checks import Chapter, Fail, call, cap, case, compare_values, example, one_number
 
 CHAPTER = Chapter("00_tensors_autograd")
 __getattr__ = CHAPTER.legacy
@@ -573,23 +573,8 @@ def _line_run(lr: float) -> float:
         return float(nn.functional.mse_loss(model(x), y))
 
 
-def _one_positive_number(value, what: str) -> float:
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        value = value.item()
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.item()
-    if value is None:
-        raise Fail(f"the {what} is None: did you forget `return`?")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise Fail(f"return one number, the {what}, not {cap(repr(value), 60)}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise Fail(f"the {what} must be a positive, finite number, not {value!r}")
-    return value
-
-
 def _judge_line_learning_rate(fn) -> str:
-    lr = _one_positive_number(call(fn, label="your learning rate"), "learning rate")
+    lr = one_number(call(fn, label="your learning rate"), "learning rate")
     target = _least_squares_loss() * (1 + LINE_TOLERANCE)
     with np.errstate(all="ignore"):
         reached = _line_run(lr)

@@ -12,12 +12,10 @@ for the notebook.
 from __future__ import annotations
 
 import functools
-import numbers
 
 import numpy as np
-import torch
 
-from common.checks import Chapter, Fail, call, cap, case, example, named_parts
+from common.checks import Chapter, Fail, call, case, example, named_parts, one_number
 
 CHAPTER = Chapter("03_gradient_descent")
 __getattr__ = CHAPTER.legacy
@@ -135,24 +133,8 @@ def _finishing_rates() -> list[float]:
     return [lr for lr in np.geomspace(1e-4, 1e-2, 41) if _nesterov_run(lr)[0] is not None]
 
 
-def _one_positive_number(value, what: str) -> float:
-    """The learner's choice as a float; a Fail that says what was wrong otherwise."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        value = value.item()
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.item()
-    if value is None:
-        raise Fail(f"the {what} is None: did you forget `return`?")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise Fail(f"return one number, the {what}, not {cap(repr(value), 60)}")
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise Fail(f"the {what} must be a positive, finite number, not {value!r}")
-    return value
-
-
 def _judge_nesterov_lr(fn) -> str:
-    lr = _one_positive_number(call(fn, label="your learning rate"), "learning rate")
+    lr = one_number(call(fn, label="your learning rate"), "learning rate")
     steps, losses, diverged = _nesterov_run(lr)
     asked = f"asked: f below {ROSENBROCK_TARGET:g} within {NESTEROV_BUDGET} steps"
     if diverged:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from common.checks import Chapter, Fail, call, cap, case, example, named_parts
+from common.checks import Chapter, Fail, call, case, example, named_parts, one_number
 from common.data import load_mnist5k
 
 CHAPTER = Chapter("04_training_deep_nets")
@@ -250,16 +250,7 @@ def _train_small_mlp(weight_decay: float, seed: int) -> dict:
 
 
 def _judge_weight_decay(fn) -> str:
-    value = call(fn, label="your weight decay")
-    if isinstance(value, torch.Tensor) and value.numel() == 1 or isinstance(value, np.ndarray) and value.size == 1:
-        value = value.item()
-    if value is None:
-        raise Fail("the weight decay is None: did you forget `return`?")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise Fail(f"return one number, the weight decay, not {cap(repr(value), 60)}")
-    wd = float(value)
-    if not np.isfinite(wd) or wd < 0:
-        raise Fail(f"the weight decay must be a finite number >= 0, not {wd!r}")
+    wd = one_number(call(fn, label="your weight decay"), "weight decay", inclusive=True)
     run = train_small_mlp(wd)
     reached = (f"your weight_decay {wd:g} ended at validation loss {run['val_loss']:.3f} after {SMALL_EPOCHS} epochs "
                f"(training loss {run['train_loss']:.3f}, validation accuracy {run['val_acc']:.1%}); asked: below "

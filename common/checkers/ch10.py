@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from common.checks import Chapter, Fail, call, case, compare_values, example
+from common.checks import Chapter, Fail, call, case, compare_values, example, one_number
 
 CHAPTER = Chapter("10_dcgan")
 __getattr__ = CHAPTER.legacy
@@ -368,14 +368,7 @@ def gan_1d(lr: float, steps: int = GAN_STEPS, seed: int = 0) -> dict:
 
 
 def _judge_learning_rate(fn) -> str:
-    lr = call(fn, label="your learning rate")
-    if lr is None:
-        raise Fail("the learning rate is None: did you forget `return`?")
-    if isinstance(lr, bool | str) or not isinstance(lr, numbers.Real):
-        raise Fail(f"return one number, the learning rate (e.g. 1e-3), not {type(lr).__name__}")
-    lr = float(lr)
-    if not np.isfinite(lr) or lr <= 0:
-        raise Fail(f"a learning rate is a positive number, not {lr}")
+    lr = one_number(call(fn, label="your learning rate"), "learning rate")
     with np.errstate(all="ignore"):
         result = gan_1d(lr)
     distance, left = result["distance"], result["left_share"]
