@@ -1,8 +1,9 @@
 """Chapter 05 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
-import math
-
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
 
 from common.checkers import ch05
 from conftest import CHAPTERS, load_solutions
@@ -16,26 +17,6 @@ def check(name, fn):
 
 
 # --------------------------------------------------------------------------- plausible wrong answers
-def _size_no_plus_one(size, kernel, stride=1, pad=0):
-    return (size + 2 * pad - kernel) // stride
-
-
-def _size_pad_once(size, kernel, stride=1, pad=0):
-    return (size + pad - kernel) // stride + 1
-
-
-def _size_true_division(size, kernel, stride=1, pad=0):
-    return (size + 2 * pad - kernel) / stride + 1  # a float, and 24.0 is not an int
-
-
-def _size_rounds_up(size, kernel, stride=1, pad=0):
-    return math.ceil((size + 2 * pad - kernel) / stride) + 1
-
-
-def _size_no_defaults(size, kernel, stride, pad):
-    return (size + 2 * pad - kernel) // stride + 1
-
-
 def _corr2d_flipped(image, kernel):
     return sol.corr2d(image, kernel[::-1, ::-1])
 
@@ -102,19 +83,6 @@ def _im2col_ignores_pad(x, kh, kw, stride=1, pad=0):
     return sol.im2col_single(x, kh, kw, stride, 0)
 
 
-def _conv_no_bias(x, W, b, stride=1, pad=0):
-    return sol.conv2d_forward(x, W, 0 * b, stride, pad)
-
-
-def _conv_scrambled(x, W, b, stride=1, pad=0):
-    out = sol.conv2d_forward(x, W, b, stride, pad)
-    return out.transpose(0, 2, 3, 1).reshape(out.shape)
-
-
-def _conv_flipped(x, W, b, stride=1, pad=0):
-    return sol.conv2d_forward(x, W[:, :, ::-1, ::-1], b, stride, pad)
-
-
 def _maxpool_average(x, dout, size):
     return np.repeat(np.repeat(dout, size, axis=2), size, axis=3) / size**2
 
@@ -145,12 +113,87 @@ def _maxpool_reuses_x(x, dout, size):
     return dx
 
 
+def _bwd_overwrites(x, W, dout, stride=1, pad=0):
+    n, c, h, w = x.shape
+    kh, kw = W.shape[2:]
+    oh, ow = dout.shape[2:]
+    _, dW, db = sol.conv2d_backward(x, W, dout, stride, pad)
+    dxp = np.zeros((n, c, h + 2 * pad, w + 2 * pad))
+    for i in range(kh):
+        for j in range(kw):
+            dxp[:, :, i : i + stride * oh : stride, j : j + stride * ow : stride] = np.einsum(
+                "nfpq,fc->ncpq", dout, W[:, :, i, j])  # = instead of +=: the last window wins
+    return dxp[:, :, pad : pad + h, pad : pad + w], dW, db
+
+
+def _bwd_flipped(x, W, dout, stride=1, pad=0):
+    dx, _, _ = sol.conv2d_backward(x, W[:, :, ::-1, ::-1], dout, stride, pad)
+    return dx, *sol.conv2d_backward(x, W, dout, stride, pad)[1:]
+
+
+def _bwd_db_batch_only(x, W, dout, stride=1, pad=0):
+    dx, dW, _ = sol.conv2d_backward(x, W, dout, stride, pad)
+    return dx, dW, dout.sum(axis=0)
+
+
+def _bwd_padded_dx(x, W, dout, stride=1, pad=0):
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dx, dW, db = sol.conv2d_backward(xp, W, dout, stride, 0)  # dx of the padded image, never cropped
+    return dx, dW, db
+
+
+def _bwd_dW_swapped(x, W, dout, stride=1, pad=0):
+    dx, dW, db = sol.conv2d_backward(x, W, dout, stride, pad)
+    return dx, dW.transpose(1, 0, 2, 3), db
+
+
+def _bwd_no_stride(x, W, dout, stride=1, pad=0):
+    n, c, h, w = x.shape
+    kh, kw = W.shape[2:]
+    oh, ow = dout.shape[2:]
+    xp = np.pad(x.astype(float), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp, dW = np.zeros_like(xp), np.zeros(W.shape)
+    for i in range(kh):
+        for j in range(kw):  # windows one pixel apart, whatever the stride
+            dW[:, :, i, j] = np.einsum("nfpq,ncpq->fc", dout, xp[:, :, i : i + oh, j : j + ow])
+            dxp[:, :, i : i + oh, j : j + ow] += np.einsum("nfpq,fc->ncpq", dout, W[:, :, i, j])
+    return dxp[:, :, pad : pad + h, pad : pad + w], dW, dout.sum(axis=(0, 2, 3))
+
+
+def _bwd_dx_only(x, W, dout, stride=1, pad=0):
+    return sol.conv2d_backward(x, W, dout, stride, pad)[0]
+
+
+def _bwd_weight_from_dout_only(x, W, dout, stride=1, pad=0):
+    dx, dW, db = sol.conv2d_backward(x, W, dout, stride, pad)
+    return dx, dW / 2, db  # e.g. a mean instead of a sum over the batch
+
+
+def _mlp_on_budget():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 3), nn.ReLU(), nn.Linear(3, 10))
+
+
+def _mlp_over_budget():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def _cnn_without_classifier():
+    return nn.Sequential(nn.Conv2d(1, 4, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 8, 5), nn.Flatten())
+
+
+def _cnn_class_not_instance():
+    return nn.Conv2d
+
+
+WRONG_PREDICTIONS = [
+    (lambda: "a", "you chose 'a'"),
+    (lambda: "c", "you chose 'c'"),
+    (lambda: "shifted", "answer with one of 'a', 'b', 'c'"),
+    (lambda: 3, "answer with one of"),
+]
+
+
 WRONG = [
-    ("conv_output_size", _size_no_plus_one, "Hint: count the first position"),
-    ("conv_output_size", _size_pad_once, "both sides"),
-    ("conv_output_size", _size_true_division, "return a Python int"),
-    ("conv_output_size", _size_rounds_up, "round down"),
-    ("conv_output_size", _size_no_defaults, "raised TypeError"),
     ("corr2d", _corr2d_flipped, "flipped the kernel"),
     ("corr2d", _corr2d_cropped, "wrong shape"),
     ("corr2d", _corr2d_like_image, "integer dtype of the image"),
@@ -164,15 +207,20 @@ WRONG = [
     ("im2col_single", _im2col_ignores_stride, "wrong shape"),
     ("im2col_single", _im2col_transposed, "wrong shape"),
     ("im2col_single", _im2col_ignores_pad, "wrong shape"),
-    ("conv2d_forward", _conv_no_bias, "bias"),
-    ("conv2d_forward", _conv_scrambled, "transpose"),
-    ("conv2d_forward", _conv_flipped, "flip"),
     ("maxpool_backward", _maxpool_average, "average pooling"),
     ("maxpool_backward", _maxpool_zeros_like_dout, "wrong shape"),
     ("maxpool_backward", _maxpool_abs, "not the largest |value|"),
     ("maxpool_backward", _maxpool_cropped, "shape of x"),
     ("maxpool_backward", _maxpool_like_x, "integer dtype of x"),
     ("maxpool_backward", _maxpool_reuses_x, "changed its input `x` in place"),
+    ("conv2d_backward", _bwd_overwrites, "add into dx (`+=`)"),
+    ("conv2d_backward", _bwd_flipped, "do not flip W"),
+    ("conv2d_backward", _bwd_db_batch_only, "wrong shape of the db"),
+    ("conv2d_backward", _bwd_padded_dx, "wrong shape of the dx"),
+    ("conv2d_backward", _bwd_dW_swapped, "wrong shape of the dW"),
+    ("conv2d_backward", _bwd_no_stride, "move `stride` pixels at a time"),
+    ("conv2d_backward", _bwd_dx_only, "expected a tuple (dx, dW, db)"),
+    ("conv2d_backward", _bwd_weight_from_dout_only, "wrong value of the dW"),
 ]
 
 
@@ -186,20 +234,60 @@ def test_plausible_mistake_is_rejected(name, wrong, words):
 
 @pytest.mark.parametrize(
     "name, wrong, hint",
-    [("conv_output_size", _size_pad_once, "on both sides"), ("corr2d", _corr2d_flipped, "cross-correlation"),
-     ("sobel_magnitude", _sobel_no_padding, "np.pad(image, 1)"),
-     ("im2col_single", _im2col_channels_last, "channel first"),
-     ("conv2d_forward", _conv_scrambled, "then transpose"), ("maxpool_backward", _maxpool_average, "maximum only")],
+    [("corr2d", _corr2d_flipped, "cross-correlation"), ("sobel_magnitude", _sobel_no_padding, "np.pad(image, 1)"),
+     ("im2col_single", _im2col_channels_last, "channel first"), ("maxpool_backward", _maxpool_average, "maximum only"),
+     ("conv2d_backward", _bwd_overwrites, "sum of their"), ("conv2d_backward", _bwd_flipped, "W[:, :, i, j]")],
 )
 def test_a_classic_mistake_is_named(name, wrong, hint):
     message = check(name, wrong).message
     assert "Hint:" in message and hint in message.split("Hint:", 1)[1], message
 
 
-def test_integer_and_named_arguments_are_accepted():
-    def conv_output_size(size, kernel, stride=1, pad=0):
-        return int((size + 2 * pad - kernel) / stride) + 1  # int() rounds down for these positive sizes
-
-    assert check("conv_output_size", conv_output_size)
-    assert check("conv_output_size", lambda *a, **k: np.int64(sol.conv_output_size(*a, **k)))
+def test_integer_and_float32_answers_are_accepted():
     assert check("im2col_single", lambda *a, **k: sol.im2col_single(*a, **k).astype(np.float32))
+    assert check("conv2d_backward", lambda *a, **k: tuple(g.astype(np.float32) for g in sol.conv2d_backward(*a, **k)))
+
+
+def test_the_conv_backward_reference_equals_autograd():
+    rng = np.random.default_rng(0)
+    for shape, f, kernel, stride, pad in [((2, 3, 7, 6), 4, (3, 2), 2, 1), ((1, 2, 9, 8), 3, (4, 4), 3, 2)]:
+        x = torch.tensor(rng.standard_normal(shape), requires_grad=True)
+        W = torch.tensor(rng.standard_normal((f, shape[1], *kernel)), requires_grad=True)
+        b = torch.zeros(f, dtype=torch.float64, requires_grad=True)
+        out = F.conv2d(x, W, b, stride=stride, padding=pad)
+        dout = torch.tensor(rng.standard_normal(out.shape))
+        out.backward(dout)
+        ours = sol.conv2d_backward(x.detach().numpy(), W.detach().numpy(), dout.numpy(), stride, pad)
+        for mine, theirs in zip(ours, (x.grad, W.grad, b.grad)):
+            np.testing.assert_allclose(mine, theirs.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("wrong, words", WRONG_PREDICTIONS)
+def test_a_wrong_prediction_is_rejected_and_says_why(wrong, words):
+    result = check("predict_shifted_map", wrong)
+    assert not result.passed and words in result.message, str(result)
+    if "you chose" in words:
+        assert "weight sharing" in result.message  # the why is shown either way
+
+
+def test_the_right_prediction_says_why():
+    result = check("predict_shifted_map", lambda: " B ")
+    assert result.passed and "translation-equivariant" in result.message
+
+
+def test_the_experiment_reports_what_the_run_reached():
+    result = check("build_small_cnn", sol.build_small_cnn)
+    assert result.passed and "parameters) reached" in result.message and "asked: at least 94%" in result.message
+    again = check("build_small_cnn", sol.build_small_cnn)
+    assert again.message == result.message, "the run is seeded: the same design reaches the same accuracy"
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (_mlp_on_budget, "your network (2,395 parameters) reached"),
+    (_mlp_over_budget, "your model has 101,770 parameters; asked: at most 3,000"),
+    (_cnn_without_classifier, "returned (2, 512); expected 10 scores per digit"),
+    (_cnn_class_not_instance, "return a torch.nn.Module"),
+])
+def test_an_experiment_that_misses_the_target_is_rejected(wrong, words):
+    result = check("build_small_cnn", wrong)
+    assert not result.passed and words in result.message, str(result)

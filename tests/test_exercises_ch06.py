@@ -21,50 +21,6 @@ def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-def _rnn_no_tanh(x, h_prev, Wx, Wh, b):
-    return x @ Wx + h_prev @ Wh + b
-
-
-def _rnn_sigmoid(x, h_prev, Wx, Wh, b):
-    return sigmoid(x @ Wx + h_prev @ Wh + b)
-
-
-def _rnn_no_bias(x, h_prev, Wx, Wh, b):
-    return np.tanh(x @ Wx + h_prev @ Wh)
-
-
-def _rnn_transposed_wh(x, h_prev, Wx, Wh, b):
-    return np.tanh(x @ Wx + h_prev @ Wh.T + b)
-
-
-def _rnn_forgets_return(x, h_prev, Wx, Wh, b):
-    np.tanh(x @ Wx + h_prev @ Wh + b)
-
-
-def _bwd_no_tanh_derivative(dh_next, x, h_prev, h_next, Wx, Wh):
-    return dh_next @ Wx.T, dh_next @ Wh.T, x.T @ dh_next, h_prev.T @ dh_next, dh_next.sum(axis=0)
-
-
-def _bwd_derivative_at_h_prev(dh_next, x, h_prev, h_next, Wx, Wh):
-    da = dh_next * (1 - h_prev**2)
-    return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
-
-
-def _bwd_transposed_dWx(dh_next, x, h_prev, h_next, Wx, Wh):
-    da = dh_next * (1 - h_next**2)
-    return da @ Wx.T, da @ Wh.T, da.T @ x, h_prev.T @ da, da.sum(axis=0)
-
-
-def _bwd_db_wrong_axis(dh_next, x, h_prev, h_next, Wx, Wh):
-    da = dh_next * (1 - h_next**2)
-    return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=1)
-
-
-def _bwd_forgets_db(dh_next, x, h_prev, h_next, Wx, Wh):
-    da = dh_next * (1 - h_next**2)
-    return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da
-
-
 def _clip_per_array(grads, max_norm):
     return [g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) for g in grads]
 
@@ -81,29 +37,6 @@ def _clip_by_value(grads, max_norm):
 def _clip_squared_norm(grads, max_norm):
     norm = sum((g**2).sum() for g in grads)  # forgot the square root
     return [g * min(1.0, max_norm / (norm + 1e-6)) for g in grads]
-
-
-def _lstm(order="ifgo", tanh_c=True, input_gate=True):
-    def step(x, h_prev, c_prev, Wx, Wh, b):
-        H = h_prev.shape[1]
-        A = x @ Wx + h_prev @ Wh + b
-        s = {k: A[:, j * H : (j + 1) * H] for j, k in enumerate(order)}
-        i, f, g, o = sigmoid(s["i"]), sigmoid(s["f"]), np.tanh(s["g"]), sigmoid(s["o"])
-        c = f * c_prev + (i * g if input_gate else g)
-        return o * (np.tanh(c) if tanh_c else c), c
-
-    return step
-
-
-def _lstm_all_sigmoid(x, h_prev, c_prev, Wx, Wh, b):
-    H = h_prev.shape[1]
-    A = sigmoid(x @ Wx + h_prev @ Wh + b)
-    c = A[:, H : 2 * H] * c_prev + A[:, :H] * A[:, 2 * H : 3 * H]
-    return A[:, 3 * H :] * np.tanh(c), c
-
-
-def _lstm_returns_h_only(x, h_prev, c_prev, Wx, Wh, b):
-    return _lstm()(x, h_prev, c_prev, Wx, Wh, b)[0]
 
 
 def _temp_multiply(logits, temperature):
@@ -153,21 +86,6 @@ def _nll_tensor(logits, targets, pad_id):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=pad_id)
 
 
-def _bwd_double_tanh(dh_next, x, h_prev, h_next, Wx, Wh):
-    da = dh_next * (1 - np.tanh(h_next) ** 2)  # h_next is already tanh(a)
-    return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
-
-
-def _bwd_wh_not_transposed(dh_next, x, h_prev, h_next, Wx, Wh):
-    da = dh_next * (1 - h_next**2)
-    return da @ Wx.T, da @ Wh, x.T @ da, h_prev.T @ da, da.sum(axis=0)
-
-
-def _bwd_in_place(dh_next, x, h_prev, h_next, Wx, Wh):
-    dh_next *= 1 - h_next**2  # saves an array, but the caller's dh_next is gone
-    return dh_next @ Wx.T, dh_next @ Wh.T, x.T @ dh_next, h_prev.T @ dh_next, dh_next.sum(axis=0)
-
-
 def _clip_in_place(grads, max_norm):
     norm = np.sqrt(sum((g**2).sum() for g in grads))
     if norm > max_norm:
@@ -184,15 +102,6 @@ def _clip_no_epsilon(grads, max_norm):
 def _clip_epsilon_outside(grads, max_norm):
     norm = np.sqrt(sum((g**2).sum() for g in grads))
     return [g * (max_norm / norm + 1e-6) for g in grads] if norm > max_norm else [g.copy() for g in grads]
-
-
-def _lstm_c_prev_in_place(x, h_prev, c_prev, Wx, Wh, b):
-    H = h_prev.shape[1]
-    A = x @ Wx + h_prev @ Wh + b
-    i, f, g, o = sigmoid(A[:, :H]), sigmoid(A[:, H : 2 * H]), np.tanh(A[:, 2 * H : 3 * H]), sigmoid(A[:, 3 * H :])
-    c_prev *= f  # the caller's cell state changes
-    c_prev += i * g
-    return o * np.tanh(c_prev), c_prev
 
 
 def _temp_global_max(logits, temperature):
@@ -224,20 +133,105 @@ def _nll_shifts_logits_in_place(logits, targets, pad_id):
     return solutions.masked_nll(logits, targets, pad_id)
 
 
+def _gates(x, h_prev, Wx, Wh, bx, bh):
+    H = h_prev.shape[1]
+    ax, ah = x @ Wx + bx, h_prev @ Wh + bh
+    r, z = sigmoid(ax[:, :H] + ah[:, :H]), sigmoid(ax[:, H : 2 * H] + ah[:, H : 2 * H])
+    return H, ax, ah, r, z
+
+
+def _gru_z_swapped(x, h_prev, Wx, Wh, bx, bh):
+    H, ax, ah, r, z = _gates(x, h_prev, Wx, Wh, bx, bh)
+    n = np.tanh(ax[:, 2 * H :] + r * ah[:, 2 * H :])
+    return z * n + (1 - z) * h_prev
+
+
+def _gru_gates_zrn(x, h_prev, Wx, Wh, bx, bh):
+    H, ax, ah, z, r = _gates(x, h_prev, Wx, Wh, bx, bh)  # the first block read as z, the second as r
+    n = np.tanh(ax[:, 2 * H :] + r * ah[:, 2 * H :])
+    return (1 - z) * n + z * h_prev
+
+
+def _gru_bias_outside_reset(x, h_prev, Wx, Wh, bx, bh):
+    H, ax, ah, r, z = _gates(x, h_prev, Wx, Wh, bx, bh)
+    n = np.tanh(ax[:, 2 * H :] + r * (h_prev @ Wh[:, 2 * H :]) + bh[2 * H :])  # the usual paper form
+    return (1 - z) * n + z * h_prev
+
+
+def _gru_no_reset(x, h_prev, Wx, Wh, bx, bh):
+    H, ax, ah, r, z = _gates(x, h_prev, Wx, Wh, bx, bh)
+    n = np.tanh(ax[:, 2 * H :] + ah[:, 2 * H :])
+    return (1 - z) * n + z * h_prev
+
+
+def _gru_sigmoid_candidate(x, h_prev, Wx, Wh, bx, bh):
+    H, ax, ah, r, z = _gates(x, h_prev, Wx, Wh, bx, bh)
+    n = sigmoid(ax[:, 2 * H :] + r * ah[:, 2 * H :])
+    return (1 - z) * n + z * h_prev
+
+
+def _gru_one_bias(x, h_prev, Wx, Wh, bx, bh):
+    return solutions.gru_step(x, h_prev, Wx, Wh, bx + bh, np.zeros_like(bh))  # biases merged outside r
+
+
+def _gru_bwd_parts(dh_next, x, h_prev, Wx, Wh, bx, bh):
+    H, ax, ah, r, z = _gates(x, h_prev, Wx, Wh, bx, bh)
+    n = np.tanh(ax[:, 2 * H :] + r * ah[:, 2 * H :])
+    dn = dh_next * (1 - z) * (1 - n**2)
+    dz = dh_next * (h_prev - n) * z * (1 - z)
+    dr = dn * ah[:, 2 * H :] * r * (1 - r)
+    return H, r, z, n, dn, dz, dr
+
+
+def _gru_bwd_no_direct_path(dh_next, x, h_prev, Wx, Wh, bx, bh):
+    dx, dh_prev, *rest = solutions.gru_step_backward(dh_next, x, h_prev, Wx, Wh, bx, bh)
+    H, r, z, *_ = _gru_bwd_parts(dh_next, x, h_prev, Wx, Wh, bx, bh)
+    return (dx, dh_prev - dh_next * z, *rest)
+
+
+def _gru_bwd_n_block_not_scaled(dh_next, x, h_prev, Wx, Wh, bx, bh):
+    H, r, z, n, dn, dz, dr = _gru_bwd_parts(dh_next, x, h_prev, Wx, Wh, bx, bh)
+    dax = np.concatenate([dr, dz, dn], axis=1)
+    dah = np.concatenate([dr, dz, dn], axis=1)  # forgot that r scaled the n block
+    return dax @ Wx.T, dah @ Wh.T + dh_next * z, x.T @ dax, h_prev.T @ dah, dax.sum(0), dah.sum(0)
+
+
+def _gru_bwd_dz_sign(dh_next, x, h_prev, Wx, Wh, bx, bh):
+    H, r, z, n, dn, dz, dr = _gru_bwd_parts(dh_next, x, h_prev, Wx, Wh, bx, bh)
+    dax = np.concatenate([dr, -dz, dn], axis=1)
+    dah = np.concatenate([dr, -dz, dn * r], axis=1)
+    return dax @ Wx.T, dah @ Wh.T + dh_next * z, x.T @ dax, h_prev.T @ dah, dax.sum(0), dah.sum(0)
+
+
+def _gru_bwd_dbh_like_dbx(dh_next, x, h_prev, Wx, Wh, bx, bh):
+    dx, dh_prev, dWx, dWh, dbx, dbh = solutions.gru_step_backward(dh_next, x, h_prev, Wx, Wh, bx, bh)
+    return dx, dh_prev, dWx, dWh, dbx, dbx.copy()
+
+
+def _gru_bwd_dr_without_bias(dh_next, x, h_prev, Wx, Wh, bx, bh):
+    H, r, z, n, dn, dz, _ = _gru_bwd_parts(dh_next, x, h_prev, Wx, Wh, bx, bh)
+    dr = dn * (h_prev @ Wh[:, 2 * H :]) * r * (1 - r)
+    dax = np.concatenate([dr, dz, dn], axis=1)
+    dah = np.concatenate([dr, dz, dn * r], axis=1)
+    return dax @ Wx.T, dah @ Wh.T + dh_next * z, x.T @ dax, h_prev.T @ dah, dax.sum(0), dah.sum(0)
+
+
+def _gru_bwd_transposed_dWh(dh_next, x, h_prev, Wx, Wh, bx, bh):
+    dx, dh_prev, dWx, dWh, dbx, dbh = solutions.gru_step_backward(dh_next, x, h_prev, Wx, Wh, bx, bh)
+    return dx, dh_prev, dWx, dWh.T, dbx, dbh
+
+
+def _gru_bwd_five(dh_next, x, h_prev, Wx, Wh, bx, bh):
+    return solutions.gru_step_backward(dh_next, x, h_prev, Wx, Wh, bx, bh)[:5]
+
+
+def _gru_bwd_in_place(dh_next, x, h_prev, Wx, Wh, bx, bh):
+    grads = solutions.gru_step_backward(dh_next, x, h_prev, Wx, Wh, bx, bh)
+    dh_next *= 0  # reuses the caller's array
+    return grads
+
+
 WRONG = [
-    ("rnn_step", _rnn_no_tanh, "tanh is missing"),
-    ("rnn_step", _rnn_sigmoid, "not the sigmoid"),
-    ("rnn_step", _rnn_no_bias, "bias b is missing"),
-    ("rnn_step", _rnn_transposed_wh, "Wh.T"),
-    ("rnn_step", _rnn_forgets_return, "forget `return`"),
-    ("rnn_step_backward", _bwd_no_tanh_derivative, "1 - h_next**2 first"),
-    ("rnn_step_backward", _bwd_derivative_at_h_prev, "not h_prev"),
-    ("rnn_step_backward", _bwd_transposed_dWx, "dWx is transposed"),
-    ("rnn_step_backward", _bwd_db_wrong_axis, "wrong shape of the db"),
-    ("rnn_step_backward", _bwd_forgets_db, "got a 4-item tuple"),
-    ("rnn_step_backward", _bwd_double_tanh, "no second tanh"),
-    ("rnn_step_backward", _bwd_wh_not_transposed, "dh_prev = da @ Wh.T"),
-    ("rnn_step_backward", _bwd_in_place, "changed its input `dh_next` in place"),
     ("clip_grads_by_norm", _clip_per_array, "one global norm"),
     ("clip_grads_by_norm", _clip_always, "only when the norm is larger"),
     ("clip_grads_by_norm", _clip_by_value, "clip the norm instead"),
@@ -245,14 +239,6 @@ WRONG = [
     ("clip_grads_by_norm", _clip_in_place, "changed its input `grads` in place"),
     ("clip_grads_by_norm", _clip_no_epsilon, "max_norm / (norm + 1e-6)"),
     ("clip_grads_by_norm", _clip_epsilon_outside, "max_norm / (norm + 1e-6)"),
-    ("lstm_step", _lstm(order="fgio"), "sliced as f, g, i, o"),
-    ("lstm_step", _lstm(order="ifog"), "sliced as i, f, o, g"),
-    ("lstm_step", _lstm(tanh_c=False), "tanh of the cell state is missing"),
-    ("lstm_step", _lstm(input_gate=False), "input gate i is missing"),
-    ("lstm_step", _lstm(order="fiog"), "sliced as f, i, o, g"),
-    ("lstm_step", _lstm_all_sigmoid, "candidate g uses tanh"),
-    ("lstm_step", _lstm_returns_h_only, "expected a tuple (h_next, c_next), got ndarray"),
-    ("lstm_step", _lstm_c_prev_in_place, "changed its input `c_prev` in place"),
     ("softmax_with_temperature", _temp_multiply, "do not multiply"),
     ("softmax_with_temperature", _temp_unstable, "Hint: exp overflowed"),
     ("softmax_with_temperature", _temp_whole_array, "normalise each row"),
@@ -268,6 +254,20 @@ WRONG = [
     ("masked_nll", _nll_pad_is_zero, "not always 0"),
     ("masked_nll", _nll_log_of_softmax, "use `F.log_softmax`"),
     ("masked_nll", _nll_shifts_logits_in_place, "changed its input `logits` in place"),
+    ("gru_step", _gru_z_swapped, "z is the share of the old state kept"),
+    ("gru_step", _gru_gates_zrn, "sliced as z, r, n"),
+    ("gru_step", _gru_bias_outside_reset, "bias included"),
+    ("gru_step", _gru_no_reset, "reset gate r is missing"),
+    ("gru_step", _gru_sigmoid_candidate, "candidate n uses tanh"),
+    ("gru_step", _gru_one_bias, "wrong value of the h_next"),
+    ("gru_step_backward", _gru_bwd_no_direct_path, "misses the direct path"),
+    ("gru_step_backward", _gru_bwd_n_block_not_scaled, "its gradient is dn * r"),
+    ("gru_step_backward", _gru_bwd_dz_sign, "h_prev - n"),
+    ("gru_step_backward", _gru_bwd_dbh_like_dbx, "dbh sums the gradient of the hidden part"),
+    ("gru_step_backward", _gru_bwd_dr_without_bias, "bias included: dr = dn"),
+    ("gru_step_backward", _gru_bwd_transposed_dWh, "wrong shape of the dWh"),
+    ("gru_step_backward", _gru_bwd_five, "expected a tuple (dx, dh_prev, dWx, dWh, dbx, dbh)"),
+    ("gru_step_backward", _gru_bwd_in_place, "changed its input `dh_next` in place"),
 ]
 
 
@@ -282,11 +282,12 @@ def test_wrong_answer_is_rejected(name, fn, words):
 
 @pytest.mark.parametrize(
     "name, fn, hint",
-    [("rnn_step", _rnn_no_tanh, "tanh is missing"), ("rnn_step_backward", _bwd_no_tanh_derivative, "1 - h_next**2"),
-     ("clip_grads_by_norm", _clip_per_array, "one global norm"), ("clip_grads_by_norm", _clip_always, "only when"),
-     ("lstm_step", _lstm(order="fgio"), "PyTorch's order is i, f, g, o"),
-     ("lstm_step", _lstm(tanh_c=False), "tanh of the cell state"),
+    [("clip_grads_by_norm", _clip_per_array, "one global norm"), ("clip_grads_by_norm", _clip_always, "only when"),
      ("softmax_with_temperature", _temp_unstable, "subtract each row's maximum"),
+     ("gru_step", _gru_z_swapped, "z is the share of the old state"),
+     ("gru_step", _gru_bias_outside_reset, "bias included"),
+     ("gru_step_backward", _gru_bwd_no_direct_path, "dh_next * z"),
+     ("gru_step_backward", _gru_bwd_n_block_not_scaled, "dn * r"),
      ("masked_nll", _nll_counts_padding, "padding targets were counted"),
      ("masked_nll", _nll_divides_by_all, "number of real (non-padding) targets")],
 )
@@ -307,25 +308,65 @@ def test_equivalent_answers_are_accepted():
 # --------------------------------------------------------------------------- the exercise notebook's contract
 
 
-def test_solutions_agree_with_the_course_layers():
-    """The exercise answers are the building blocks of common.np_rnn."""
+def test_solutions_agree_with_the_course_layers_and_autograd():
+    """The GRU answers are common.np_rnn.GRU, and its gradients are PyTorch's (float64)."""
     from common import np_rnn
+    from common.charlm import sequence_loss
 
     rng = np.random.default_rng(0)
     N, D, H = 3, 4, 5
-    x, h, c = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    Wx, Wh, b = rng.standard_normal((D, 4 * H)), rng.standard_normal((H, 4 * H)), rng.standard_normal(4 * H)
-    h_next, c_next = np_rnn.LSTM(Wx, Wh, b).forward(x, h, c)
-    ours = solutions.lstm_step(x, h, c, Wx, Wh, b)
-    assert np.allclose(ours[0], h_next) and np.allclose(ours[1], c_next)
-    cell = np_rnn.RNN(Wx[:, :H], Wh[:, :H], b[:H])
-    h1 = cell.forward(x, h)
+    x, h = rng.standard_normal((N, D)), rng.standard_normal((N, H))
+    Wx, Wh = rng.standard_normal((D, 3 * H)), rng.standard_normal((H, 3 * H))
+    bx, bh = rng.standard_normal(3 * H), rng.standard_normal(3 * H)
+    cell = np_rnn.GRU(Wx, Wh, bx, bh)
+    assert np.allclose(solutions.gru_step(x, h, Wx, Wh, bx, bh), cell.forward(x, h))
     dh = rng.standard_normal((N, H))
     dx, dh_prev = cell.backward(dh)
-    got = solutions.rnn_step_backward(dh, x, h, h1, Wx[:, :H], Wh[:, :H])
+    got = solutions.gru_step_backward(dh, x, h, Wx, Wh, bx, bh)
     for a, e in zip(got, [dx, dh_prev, *cell.grads]):
         assert np.allclose(a, e)
-    logits, targets = torch.randn(2, 3, 4, dtype=torch.float64), torch.tensor([[1, 2, 0], [3, 0, 0]])
-    from common.charlm import sequence_loss
 
+    gru = torch.nn.GRU(D, H, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        for name, value in zip(["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"], [Wx, Wh, bx, bh]):
+            getattr(gru, name).copy_(torch.tensor(value.T))
+    xt, ht = torch.tensor(x[:, None], requires_grad=True), torch.tensor(h[None], requires_grad=True)
+    out, _ = gru(xt, ht)
+    assert np.allclose(out[:, 0].detach().numpy(), solutions.gru_step(x, h, Wx, Wh, bx, bh))
+    (out[:, 0] * torch.tensor(dh)).sum().backward()
+    expected = [xt.grad[:, 0], ht.grad[0], gru.weight_ih_l0.grad.T, gru.weight_hh_l0.grad.T, gru.bias_ih_l0.grad,
+                gru.bias_hh_l0.grad]
+    for a, e in zip(got, expected):
+        np.testing.assert_allclose(a, e.numpy(), atol=1e-12)
+
+    logits, targets = torch.randn(2, 3, 4, dtype=torch.float64), torch.tensor([[1, 2, 0], [3, 0, 0]])
     assert abs(solutions.masked_nll(logits, targets, 0) - sequence_loss(logits, targets).item()) < 1e-12
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (lambda: "a", "you chose 'a'"), (lambda: "b", "you chose 'b' (only the LSTM)"), (lambda: "c", "you chose 'c'"),
+    (lambda: "lstm", "answer with one of 'a', 'b', 'c', 'd'"),
+])
+def test_a_wrong_prediction_is_rejected_and_says_why(wrong, words):
+    result = check("predict_first_bit", wrong)
+    assert not result.passed and words in result.message, str(result)
+    if "you chose" in words:
+        assert "forget gate starts near sigmoid(0) = 0.5" in result.message
+
+
+def test_the_experiment_reports_what_the_run_reached():
+    result = check("choose_forget_bias", solutions.choose_forget_bias)
+    assert result.passed, str(result)
+    assert "forget-gate bias 4 (f starts near 0.982" in result.message and "asked: at least 95%" in result.message
+    assert "recalled the first bit of" in result.message
+
+
+@pytest.mark.parametrize("bias, words", [
+    (0.0, "forget-gate bias 0 (f starts near 0.500, f**30 = 9.3e-10): the LSTM recalled the first bit of"),
+    (1.0, "forget-gate bias 1 (f starts near 0.731"),  # Keras' default is not enough for 30 steps
+    (float("nan"), "return a finite bias"),
+    ("4", "return one number"),
+])
+def test_an_experiment_that_misses_the_target_is_rejected(bias, words):
+    result = check("choose_forget_bias", lambda: bias)
+    assert not result.passed and words in result.message, str(result)

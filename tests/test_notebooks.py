@@ -111,3 +111,20 @@ def test_outputs_use_marks_every_font_has(path):
     """Emoji such as ✅ and ❌ are empty boxes where no emoji font is installed (a default desktop, the website)."""
     outputs = json.dumps([c["outputs"] for c in _code_cells(_load(path))], ensure_ascii=False)
     assert not re.search("[\u2705\u274c\U0001F300-\U0001FAFF]", outputs)
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_DIRS, ids=[p.name for p in CHAPTER_DIRS])
+def test_exercises_teach(chapter):
+    """6-8 exercises, at least one experiment and one predict-first question; the lesson lists them all."""
+    cells = _code_cells(_load(chapter / "exercises.ipynb"))
+    tags = [c.get("metadata", {}).get("tags", []) for c in cells]
+    stubs = [t for t in tags if "exercise" in t]
+    assert 6 <= len(stubs) <= 8, f"{len(stubs)} exercises"
+    assert any("experiment" in t for t in stubs), "no exercise tagged experiment"
+    assert any("predict" in t for t in stubs), "no exercise tagged predict"
+    names = re.findall(r"^(?:def|class) (\w+)", "\n".join(_source(c) for c, t in zip(cells, tags) if "exercise" in t),
+                       re.M)
+    lesson = "\n".join(_source(c) for c in _load(chapter / f"{chapter.name}.ipynb")["cells"])
+    section = lesson[lesson.index("## Exercises"):]
+    listed = re.findall(r"^\d+\. `(\w+)`", section, re.M)
+    assert listed == names, "the lesson's list of exercises is out of date (see the exercises notebook)"

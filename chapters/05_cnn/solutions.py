@@ -1,15 +1,12 @@
 """Reference solutions to the chapter 05 exercises (합성곱 신경망 연습 문제 풀이).
 
-Each function has the name and signature of a stub in ``exercises.ipynb``; NumPy only.
+Each function has the name and signature of a stub in ``exercises.ipynb``: NumPy for the layers, PyTorch for
+the experiment.
 """
 from __future__ import annotations
 
 import numpy as np
-
-
-def conv_output_size(size, kernel, stride=1, pad=0):
-    """Output length of a convolution or pooling along one axis, as an int."""
-    return (size + 2 * pad - kernel) // stride + 1
+from torch import nn
 
 
 def corr2d(image, kernel):
@@ -21,6 +18,11 @@ def corr2d(image, kernel):
         for j in range(kw):
             out += kernel[i, j] * image[i : i + oh, j : j + ow]
     return out
+
+
+def predict_shifted_map():
+    """Shift the digit 3 pixels right: its feature map shifts 3 pixels right too (translation equivariance)."""
+    return "b"
 
 
 def sobel_magnitude(image):
@@ -43,16 +45,6 @@ def im2col_single(x, kh, kw, stride=1, pad=0):
     return cols.reshape(c * kh * kw, oh * ow).T
 
 
-def conv2d_forward(x, W, b, stride=1, pad=0):
-    """Batched convolution: x (N, C, H, W), W (F, C, KH, KW), b (F,) -> (N, F, OH, OW)."""
-    n, _, h, w = x.shape
-    f, _, kh, kw = W.shape
-    oh, ow = (h + 2 * pad - kh) // stride + 1, (w + 2 * pad - kw) // stride + 1
-    col = np.concatenate([im2col_single(img, kh, kw, stride, pad) for img in x])  # (N*OH*OW, C*KH*KW)
-    out = col @ W.reshape(f, -1).T + b  # (N*OH*OW, F)
-    return out.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
-
-
 def maxpool_backward(x, dout, size):
     """Gradient of non-overlapping max pooling (stride = size): x (N, C, H, W), dout (N, C, OH, OW) -> dx like x."""
     n, c, h, w = x.shape
@@ -64,3 +56,33 @@ def maxpool_backward(x, dout, size):
     dx = np.zeros_like(x, dtype=float)
     dx[:, :, : oh * size, : ow * size] = grad.reshape(n, c, oh * size, ow * size)
     return dx
+
+
+def conv2d_backward(x, W, dout, stride=1, pad=0):
+    """Gradients of out = conv2d(x, W, b, stride, pad): dout (N, F, OH, OW) -> (dx like x, dW like W, db (F,)).
+
+    One loop over the kernel's offsets (i, j): at that offset every output pixel (p, q) multiplied
+    W[:, :, i, j] with the input pixel (stride*p + i, stride*q + j) of the padded image.
+    """
+    n, c, h, w = x.shape
+    kh, kw = W.shape[2:]
+    oh, ow = dout.shape[2:]
+    xp = np.pad(np.asarray(x, dtype=float), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros_like(xp)
+    dW = np.zeros(W.shape)
+    for i in range(kh):
+        for j in range(kw):
+            rows, cols = np.s_[i : i + stride * oh : stride], np.s_[j : j + stride * ow : stride]
+            dW[:, :, i, j] = np.einsum("nfpq,ncpq->fc", dout, xp[:, :, rows, cols])
+            dxp[:, :, rows, cols] += np.einsum("nfpq,fc->ncpq", dout, W[:, :, i, j])  # overlapping windows add up
+    db = dout.sum(axis=(0, 2, 3))
+    return dxp[:, :, pad : pad + h, pad : pad + w], dW, db
+
+
+def build_small_cnn():
+    """A CNN for 28x28 digits with at most 3,000 parameters (this one: 2,202) that reaches 94% after 3 epochs."""
+    return nn.Sequential(
+        nn.Conv2d(1, 4, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),  # (N, 4, 12, 12)
+        nn.Conv2d(4, 8, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),  # (N, 8, 4, 4)
+        nn.Flatten(), nn.Linear(8 * 4 * 4, 10),
+    )

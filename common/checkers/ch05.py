@@ -1,15 +1,18 @@
 """Exercises of chapter 05, convolutional neural networks: ``checks.<name>.check(fn)``, ``.hint()``, ``.solution()``.
 
 The reference answers are the chapter's ``solutions.py``; this module holds what is specific to each
-exercise: its cases, the brief's worked example, classic mistakes and hints.
+exercise: its cases, the brief's worked example, classic mistakes and hints; the predict-first question
+(`predict_shifted_map`) and the experiment (`build_small_cnn`, judged by the accuracy its training reaches).
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
 
-from common.checks import Chapter, case, example
+from common.checks import Chapter, Fail, call, case, example, named_parts
+from common.data import load_mnist5k
 
 CHAPTER = Chapter("05_cnn")
 __getattr__ = CHAPTER.legacy
@@ -26,44 +29,7 @@ def _ref(name: str):
     return getattr(CHAPTER.solutions(), name)
 
 
-# --------------------------------------------------------------------------- 1. conv_output_size
-conv_output_size = CHAPTER.exercise(
-    "conv_output_size",
-    examples=[
-        example(24, "conv_output_size(28, 5)", 28, 5),
-        example(28, "conv_output_size(28, 5, 1, 2): 'same' padding", 28, 5, 1, 2),
-        example(2, "conv_output_size(6, 3, 2): a third step would run off the image", 6, 3, 2),
-    ],
-    cases=[
-        case("28 pixels, 5x5 kernel, stride 1, no padding", 28, 5, 1, 0),
-        case("28 pixels, 3x3 kernel, stride 2, pad 1", 28, 3, 2, 1),
-        case("7 pixels, 3x3 kernel, stride 2, no padding", 7, 3, 2, 0),
-        case("kernel as large as the image", 5, 5, 1, 0),
-        case("1 pixel, 1x1 kernel", 1, 1, 1, 0),
-        case("32 pixels, 4x4 kernel, stride 4", 32, 4, 4, 0),
-        case("10 pixels, 4x4 kernel, stride 3, pad 2 (the last step does not fit)", 10, 4, 3, 2),
-        case("stride and pad given by name: size=9, kernel=3, stride=2, pad=1", 9, 3, stride=2, pad=1),
-    ],
-    returns=int,
-    mistakes=[
-        (lambda size, kernel, stride=1, pad=0: (size + pad - kernel) // stride + 1,
-         "padding adds `pad` pixels on both sides: + 2 * pad"),
-        (lambda size, kernel, stride=1, pad=0: (size + 2 * pad - kernel) // stride,
-         "count the first position too: + 1"),
-        (lambda size, kernel, stride=1, pad=0: math.ceil((size + 2 * pad - kernel) / stride) + 1,
-         "round down (`//`): a step that would run off the padded image does not count"),
-    ],
-    hints=[
-        "Pad the axis first, then count where the kernel's first pixel can sit: every `stride` pixels, "
-        "as long as the whole kernel still fits.",
-        "The padded axis has `size + 2 * pad` pixels; the kernel's first pixel can go as far as "
-        "`size + 2 * pad - kernel`. Count the steps with integer division `//`, and add the starting position.",
-        "`return (size + 2 * pad - kernel) // stride + 1`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 2. corr2d
+# --------------------------------------------------------------------------- 1. corr2d
 def _corr2d_cases():
     rng = _rng(5)
     return [
@@ -100,6 +66,22 @@ corr2d = CHAPTER.exercise(
         "`out = np.zeros((oh, ow))`; `for i in range(kh): for j in range(kw): "
         "out += kernel[i, j] * image[i:i + oh, j:j + ow]`; `return out`.",
     ],
+)
+
+
+# --------------------------------------------------------------------------- 2. predict_shifted_map (predict)
+predict_shifted_map = CHAPTER.predict(
+    "predict_shifted_map",
+    why="Every output pixel applies the same weights to the patch under it (weight sharing, 가중치 공유), so the "
+        "same responses reappear 3 pixels further right: convolution is translation-equivariant. An MLP's weights "
+        "each belong to one pixel position.",
+    options={"a": "the same map as before",
+             "b": "the old map shifted 3 pixels right",
+             "c": "a different map with no simple relation to the old one"},
+    hints=["Write one output pixel of the shifted digit's map as a sum over the kernel; which pixels of the "
+           "original digit does that sum read?",
+           "Output pixel (i, j) of the new map reads the patch at (i, j) of the shifted digit, which is the patch at "
+           "(i, j - 3) of the original; the kernel's weights are the same at every position."],
 )
 
 
@@ -202,60 +184,7 @@ im2col_single = CHAPTER.exercise(
 )
 
 
-# --------------------------------------------------------------------------- 5. conv2d_forward
-def _conv2d_cases():
-    rng = _rng(8)
-
-    def c(label, n, ch, h, w, f, kh, kw, stride, pad):
-        return case(label, rng.standard_normal((n, ch, h, w)), rng.standard_normal((f, ch, kh, kw)),
-                    rng.standard_normal(f), stride, pad)
-
-    return [
-        c("batch of 2, 1 channel, 3 filters 3x3", 2, 1, 5, 5, 3, 3, 3, 1, 0),
-        c("batch of 1", 1, 2, 4, 6, 2, 3, 3, 1, 0),
-        c("3 channels, padding 1", 2, 3, 5, 5, 4, 3, 3, 1, 1),
-        c("stride 2, non-square 2x3 kernel, non-square image", 3, 2, 7, 6, 2, 2, 3, 2, 0),
-        c("1x1 kernels (a per-pixel linear map of the channels)", 2, 4, 3, 3, 5, 1, 1, 1, 0),
-        c("stride 2 with padding 2", 1, 1, 6, 6, 2, 5, 5, 2, 2),
-        case("integer images, filters and bias; stride and pad given by name", rng.integers(-3, 4, size=(2, 2, 5, 5)),
-             rng.integers(-2, 3, size=(3, 2, 2, 2)), np.array([1, -2, 0]), stride=3, pad=1),
-    ]
-
-
-def _conv2d_scrambled(x, W, b, stride=1, pad=0):
-    out = _ref("conv2d_forward")(x, W, b, stride, pad)
-    return out.transpose(0, 2, 3, 1).reshape(out.shape)  # (N, OH, OW, F) reshaped without a transpose
-
-
-_CONV_X = np.arange(9.0).reshape(1, 1, 3, 3)
-_CONV_W = np.array([[[[1.0, 2.0], [0.0, 0.0]]], [[[0.0, 0.0], [0.0, 1.0]]]])
-_CONV_B = np.array([1.0, -1.0])
-
-conv2d_forward = CHAPTER.exercise(
-    "conv2d_forward",
-    examples=[example(np.array([[[[3.0, 6.0], [12.0, 15.0]], [[3.0, 4.0], [6.0, 7.0]]]]),
-                      "the brief's example: x = np.arange(9.).reshape(1, 1, 3, 3), two 2x2 filters, b = [1, -1]",
-                      _CONV_X, _CONV_W, _CONV_B)],
-    cases=_conv2d_cases,
-    mistakes=[
-        (lambda x, W, b, stride=1, pad=0: _ref("conv2d_forward")(x, W, np.zeros_like(b), stride, pad),
-         "add the bias b[f] to every pixel of map f"),
-        (_conv2d_scrambled, "the product gives rows (N, OH, OW) x columns F: reshape to (N, OH, OW, F), "
-                            "then transpose to (N, F, OH, OW)"),
-        (lambda x, W, b, stride=1, pad=0: _ref("conv2d_forward")(x, np.asarray(W)[:, :, ::-1, ::-1], b, stride, pad),
-         "do not flip the kernel"),
-    ],
-    hints=[
-        "im2col turns every patch into a row; then one matrix product with the flattened filters computes every "
-        "output pixel of every filter at once. The work left is the bookkeeping of shapes.",
-        "Stack `im2col_single(img, kh, kw, stride, pad)` of every image: (N*OH*OW, C*KH*KW). Multiply by "
-        "`W.reshape(F, -1).T` and add `b`: (N*OH*OW, F). Its rows run over (n, i, j), its columns over f.",
-        "`out = cols @ W.reshape(F, -1).T + b`; `return out.reshape(N, oh, ow, F).transpose(0, 3, 1, 2)`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 6. maxpool_backward
+# --------------------------------------------------------------------------- 5. maxpool_backward
 def _maxpool_cases():
     rng = _rng(9)
 
@@ -310,5 +239,156 @@ maxpool_backward = CHAPTER.exercise(
         "the last two axes, with keepdims=True) and put `dout[:, :, i, j]` there.",
         "`win = x[:, :, i*s:(i+1)*s, j*s:(j+1)*s]`; `mask = win == win.max(axis=(2, 3), keepdims=True)`; "
         "`dx[:, :, i*s:(i+1)*s, j*s:(j+1)*s] = mask * dout[:, :, i:i+1, j:j+1]`.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 6. conv2d_backward
+def _conv_bwd(x, W, dout, stride=1, pad=0, accumulate=True, flip=False, db_axes=(0, 2, 3), crop=True, step=None):
+    """The reference's computation with one classic mistake switched on."""
+    n, c, h, w = x.shape
+    kh, kw = W.shape[2:]
+    oh, ow = dout.shape[2:]
+    Wd = np.asarray(W, dtype=float)[:, :, ::-1, ::-1] if flip else np.asarray(W, dtype=float)
+    xp = np.pad(np.asarray(x, dtype=float), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp, dW = np.zeros_like(xp), np.zeros(W.shape)
+    for i in range(kh):
+        for j in range(kw):
+            s = stride if step is None else step
+            rows, cols = np.s_[i : i + s * oh : s], np.s_[j : j + s * ow : s]
+            dW[:, :, i, j] = np.einsum("nfpq,ncpq->fc", dout, xp[:, :, rows, cols])
+            contribution = np.einsum("nfpq,fc->ncpq", dout, Wd[:, :, i, j])
+            if accumulate:
+                dxp[:, :, rows, cols] += contribution
+            else:
+                dxp[:, :, rows, cols] = contribution
+    dx = dxp[:, :, pad : pad + h, pad : pad + w] if crop else dxp
+    return dx, dW, np.asarray(dout).sum(axis=db_axes)
+
+
+def _conv_bwd_cases():
+    rng = _rng(10)
+
+    def c(label, n, ch, h, w, f, kh, kw, stride, pad):
+        oh, ow = (h + 2 * pad - kh) // stride + 1, (w + 2 * pad - kw) // stride + 1
+        return case(label, rng.standard_normal((n, ch, h, w)), rng.standard_normal((f, ch, kh, kw)),
+                    rng.standard_normal((n, f, oh, ow)), stride, pad)
+
+    return [
+        c("batch of 2, 1 channel, 3 filters 3x3", 2, 1, 5, 5, 3, 3, 3, 1, 0),
+        c("3 channels, 2 filters, padding 1", 2, 3, 5, 4, 2, 3, 3, 1, 1),
+        c("stride 2, non-square 2x3 kernel, non-square image", 3, 2, 7, 6, 4, 2, 3, 2, 0),
+        c("stride 2 with padding 2, 5x5 kernel", 1, 2, 6, 6, 3, 5, 5, 2, 2),
+        c("stride 3 leaves the last rows and columns unused", 2, 1, 8, 8, 2, 2, 2, 3, 0),
+        c("1x1 kernels (a per-pixel linear map of the channels)", 2, 4, 3, 3, 5, 1, 1, 1, 0),
+        case("integer images and filters; stride and pad given by name", rng.integers(-3, 4, size=(2, 2, 5, 5)),
+             rng.integers(-2, 3, size=(3, 2, 3, 3)), rng.standard_normal((2, 3, 3, 3)), stride=2, pad=1),
+    ]
+
+
+conv2d_backward = CHAPTER.exercise(
+    "conv2d_backward",
+    examples=[example((np.array([[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]),
+                       np.array([[[[8.0, 12.0], [20.0, 24.0]]]]), np.array([4.0])),
+                      "the brief's example: x = np.arange(9.).reshape(1, 1, 3, 3), one 2x2 filter of ones, "
+                      "dout all ones (1, 1, 2, 2)",
+                      np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)))],
+    cases=_conv_bwd_cases,
+    compare=named_parts("dx", "dW", "db"),
+    rtol=1e-6,
+    atol=1e-9,
+    mistakes=[
+        (lambda *a, **k: _conv_bwd(*a, **k, accumulate=False),
+         "a pixel seen by several windows gets the sum of their gradients: add into dx (`+=`), do not overwrite"),
+        (lambda *a, **k: _conv_bwd(*a, **k, flip=True),
+         "do not flip W: at offset (i, j) every output pixel used the weights W[:, :, i, j]"),
+        (lambda x, W, dout, stride=1, pad=0: _conv_bwd(x, W, dout, stride, pad, db_axes=(0,)),
+         "db has one value per filter: sum dout over the batch and both spatial axes, (0, 2, 3)"),
+        (lambda x, W, dout, stride=1, pad=0: _conv_bwd(x, W, dout, stride, pad, crop=False),
+         "dx must have the shape of x: cut the padding off, dx_padded[:, :, pad:pad + H, pad:pad + W]"),
+        (lambda x, W, dout, stride=1, pad=0: _conv_bwd(x, W, dout, stride, pad, step=1),
+         "the windows move `stride` pixels at a time: output pixel p reads rows stride*p + i"),
+    ],
+    hints=[
+        "Loop over the kernel's offsets (i, j), as in `corr2d`. At offset (i, j), output pixel (p, q) multiplied "
+        "W[:, :, i, j] with the padded input pixel (stride*p + i, stride*q + j). Each such product sends gradient "
+        "both ways: to that weight and to that pixel.",
+        "Pad x first. At offset (i, j) the pixels used are `xp[:, :, i:i + stride*OH:stride, j:j + stride*OW:stride]` "
+        "(N, C, OH, OW). dW[:, :, i, j] sums dout (N, F, OH, OW) times them over n, p, q (an F x C result); the same "
+        "slice of dx_padded receives dout mixed back through W[:, :, i, j]. db sums dout over axes (0, 2, 3).",
+        "`dW[:, :, i, j] = np.einsum('nfpq,ncpq->fc', dout, patch)`; `dxp[:, :, rows, cols] += "
+        "np.einsum('nfpq,fc->ncpq', dout, W[:, :, i, j])`; finally crop the padding off dxp.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 7. build_small_cnn (experiment)
+MAX_PARAMS, TARGET_ACC, EPOCHS, LR, BATCH = 3000, 0.94, 3, 1e-2, 64
+_DIGITS = {}
+
+
+def _digits():
+    """MNIST 5k as tensors (N, 1, 28, 28), loaded once."""
+    if not _DIGITS:
+        X_train, y_train, X_test, y_test = load_mnist5k()
+        _DIGITS.update(X_train=torch.tensor(X_train[:, None]), y_train=torch.tensor(y_train),
+                       X_test=torch.tensor(X_test[:, None]), y_test=torch.tensor(y_test))
+    return _DIGITS
+
+
+def _judge_small_cnn(fn) -> str:
+    with torch.random.fork_rng():
+        torch.manual_seed(0)  # the same initial weights on every run
+        model = call(fn, label="building the model")
+        if not isinstance(model, nn.Module):
+            raise Fail(f"return a torch.nn.Module (e.g. nn.Sequential(...)), not {type(model).__name__}")
+        n_params = sum(p.numel() for p in model.parameters())
+        if n_params == 0:
+            raise Fail("your model has no parameters to train")
+        if n_params > MAX_PARAMS:
+            raise Fail(f"your model has {n_params:,} parameters; asked: at most {MAX_PARAMS:,}. Count them with "
+                       "`sum(p.numel() for p in model.parameters())`: a Linear layer on many pixels costs the most")
+        data = _digits()
+        out = call(model, data["X_train"][:2], label="a batch of 2 digits, shape (2, 1, 28, 28)")
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, 10):
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise Fail(f"for a batch of 2 digits (2, 1, 28, 28) your model returned {shape}; "
+                       "expected 10 scores per digit, (2, 10)")
+        optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+        order = torch.Generator().manual_seed(0)
+        n = len(data["y_train"])
+        model.train()
+        for _ in range(EPOCHS):
+            perm = torch.randperm(n, generator=order)
+            for start in range(0, n, BATCH):
+                idx = perm[start : start + BATCH]
+                loss = call(F.cross_entropy, call(model, data["X_train"][idx], label="training"),
+                            data["y_train"][idx], label="training")
+                optimizer.zero_grad()
+                call(loss.backward, label="training")
+                optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            acc = float((model(data["X_test"]).argmax(1) == data["y_test"]).float().mean())
+    reached = (f"your network ({n_params:,} parameters) reached {acc:.1%} on the 1,000 test digits after {EPOCHS} "
+               f"epochs; asked: at least {TARGET_ACC:.0%} with at most {MAX_PARAMS:,} parameters")
+    if not acc >= TARGET_ACC:
+        raise Fail(reached + ". Convolutions share their few weights across the image; pooling shrinks what the "
+                             "final Linear layer must read")
+    return reached
+
+
+build_small_cnn = CHAPTER.exercise(
+    "build_small_cnn",
+    judge=_judge_small_cnn,
+    hints=[
+        "Parameters are spent where a layer connects many inputs to many outputs. A 5x5 filter costs 25 weights "
+        "per input channel wherever it slides; a Linear layer reading every pixel of a map costs one weight per "
+        "pixel and class. Shrink the maps with pooling before the classifier.",
+        "Two stages of Conv2d -> ReLU -> MaxPool2d(2) with few filters (a handful, then about twice as many) and "
+        "5x5 kernels take 28x28 down to 4x4; then `nn.Flatten()` and one `nn.Linear(channels * 4 * 4, 10)`. Count "
+        "the parameters before you check.",
+        "`nn.Sequential(nn.Conv2d(1, 4, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 8, 5), nn.ReLU(), "
+        "nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 4 * 4, 10))`.",
     ],
 )

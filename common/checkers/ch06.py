@@ -1,7 +1,9 @@
 """Exercises of chapter 06, RNN and LSTM: ``checks.<name>.check(fn)``, ``.hint()``, ``.solution()``.
 
 The reference answers are the chapter's ``solutions.py``; this module holds what is specific to each
-exercise: its cases, the brief's worked example, classic mistakes and hints.
+exercise: its cases, the brief's worked example, classic mistakes and hints; the predict-first question
+(`predict_first_bit`) and the experiment (`choose_forget_bias`) run the first-bit memory task of
+:func:`first_bit_accuracy`.
 """
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from common.checks import Chapter, case, example, named_parts
+from common.checks import Chapter, Fail, call, case, example, named_parts
 
 CHAPTER = Chapter("06_rnn_lstm")
 __getattr__ = CHAPTER.legacy
@@ -30,104 +33,7 @@ def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-# --------------------------------------------------------------------------- 1. rnn_step
-def _rnn_args(rng, N, D, H, zero_state=False, scale=1.0):
-    h = np.zeros((N, H)) if zero_state else np.tanh(rng.standard_normal((N, H)))
-    x, Wx = rng.standard_normal((N, D)) * scale, rng.standard_normal((D, H)) * 0.5 * scale
-    Wh, b = rng.standard_normal((H, H)) * 0.5 * scale, rng.standard_normal(H) * 0.5 * scale
-    return x, h, Wx, Wh, b
-
-
-def _rnn_cases(offset: int = 1):
-    rng = _rng(offset)
-    return [
-        case("N=4, D=3, H=5", *_rnn_args(rng, 4, 3, 5)),
-        case("a batch of 1: N=1, D=2, H=3", *_rnn_args(rng, 1, 2, 3)),
-        case("h_prev all zeros (the first step), N=3, D=4, H=2", *_rnn_args(rng, 3, 4, 2, zero_state=True)),
-        case("hidden size 1: N=2, D=3, H=1", *_rnn_args(rng, 2, 3, 1)),
-        case("large inputs that saturate tanh, N=2, D=6, H=4", *_rnn_args(rng, 2, 6, 4, scale=4.0)),
-    ]
-
-
-rnn_step = CHAPTER.exercise(
-    "rnn_step",
-    examples=[example(np.array([[0.7615941559557649]]),
-                      "the brief's example: x = [[1, 0]], h_prev = [[0.5]], Wx = [[1], [2]], Wh = [[2]], b = [-1]",
-                      np.array([[1.0, 0.0]]), np.array([[0.5]]), np.array([[1.0], [2.0]]), np.array([[2.0]]),
-                      np.array([-1.0]))],
-    cases=_rnn_cases,
-    rtol=1e-6,
-    atol=1e-9,
-    what="h_next",
-    mistakes=[
-        (lambda x, h, Wx, Wh, b: x @ Wx + h @ Wh + b, "the tanh is missing"),
-        (lambda x, h, Wx, Wh, b: _sigmoid(x @ Wx + h @ Wh + b), "use tanh, not the sigmoid"),
-        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh), "the bias b is missing"),
-        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh.T + b),
-         "the previous state enters as h_prev @ Wh, not h_prev @ Wh.T"),
-        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b), "h_prev @ Wh is missing: the step forgets the past"),
-    ],
-    hints=[
-        "The new state mixes the input and the previous state, each through its own weight matrix, adds the bias "
-        "and squashes the sum with tanh.",
-        "`x @ Wx` is (N, H) and `h_prev @ Wh` is (N, H); `b` (H,) broadcasts over the batch. Apply `np.tanh` "
-        "to the sum: no loop over the batch.",
-        "`return np.tanh(x @ Wx + h_prev @ Wh + b)`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 2. rnn_step_backward
-def _rnn_backward_cases():
-    rng = _rng(2)
-    cases = []
-    for c in _rnn_cases(2):
-        x, h_prev, Wx, Wh, b = c.args
-        h_next = np.tanh(x @ Wx + h_prev @ Wh + b)
-        cases.append(case(c.label, rng.standard_normal(h_next.shape), x, h_prev, h_next, Wx, Wh))
-    return cases
-
-
-def _rnn_backward_from(da, x, h_prev, Wx, Wh, wh_t=True, db_axis=0):
-    return da @ Wx.T, da @ (Wh.T if wh_t else Wh), x.T @ da, h_prev.T @ da, da.sum(axis=db_axis)
-
-
-rnn_step_backward = CHAPTER.exercise(
-    "rnn_step_backward",
-    examples=[example((np.array([[3.0, 9.0]]), np.array([[6.0]]), np.array([[3.0], [6.0]]), np.array([[1.5]]),
-                       np.array([3.0])),
-                      "the brief's example: dh_next = [[4]], h_next = [[0.5]], so da = 4 * (1 - 0.25) = 3",
-                      np.array([[4.0]]), np.array([[1.0, 2.0]]), np.array([[0.5]]), np.array([[0.5]]),
-                      np.array([[1.0], [3.0]]), np.array([[2.0]]))],
-    cases=_rnn_backward_cases,
-    compare=named_parts("dx", "dh_prev", "dWx", "dWh", "db"),
-    rtol=1e-6,
-    atol=1e-9,
-    mistakes=[
-        (lambda dh, x, hp, hn, Wx, Wh: _rnn_backward_from(dh, x, hp, Wx, Wh),
-         "multiply dh_next by tanh'(a) = 1 - h_next**2 first"),
-        (lambda dh, x, hp, hn, Wx, Wh: _rnn_backward_from(dh * (1 - hp**2), x, hp, Wx, Wh),
-         "tanh' uses the output of this step, 1 - h_next**2, not h_prev"),
-        (lambda dh, x, hp, hn, Wx, Wh: _rnn_backward_from(dh * (1 - np.tanh(hn) ** 2), x, hp, Wx, Wh),
-         "h_next is already tanh(a): tanh'(a) = 1 - h_next**2, with no second tanh"),
-        (lambda dh, x, hp, hn, Wx, Wh: _rnn_backward_from(dh * (1 - hn**2), x, hp, Wx, Wh, wh_t=False),
-         "dh_prev = da @ Wh.T (transpose Wh, as for dx)"),
-        (lambda dh, x, hp, hn, Wx, Wh: _rnn_backward_from(dh * (1 - hn**2), x, hp, Wx, Wh, db_axis=1),
-         "db sums da over the batch (axis=0): one value per hidden unit"),
-    ],
-    hints=[
-        "Go back through the tanh first: that gives da, the gradient of the pre-activation a. Then a = x Wx + "
-        "h_prev Wh + b is an affine map, whose gradients you know from chapter 01.",
-        "`da = dh_next * (1 - h_next**2)` is (N, H). Each gradient is a product of da with the other factor, "
-        "transposed so that the shape matches: dx like x (N, D), dWx like Wx (D, H), and so on; "
-        "db sums over the batch.",
-        "`dx, dh_prev = da @ Wx.T, da @ Wh.T`; `dWx, dWh = x.T @ da, h_prev.T @ da`; `db = da.sum(axis=0)`; "
-        "return the five in that order.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 3. clip_grads_by_norm
+# --------------------------------------------------------------------------- 1. clip_grads_by_norm
 def _clip_cases():
     rng = _rng(3)
     big = [rng.standard_normal((3, 4)) * 5, rng.standard_normal(4) * 5]
@@ -188,69 +94,7 @@ clip_grads_by_norm = CHAPTER.exercise(
 )
 
 
-# --------------------------------------------------------------------------- 4. lstm_step
-def _lstm_cases():
-    rng = _rng(4)
-
-    def draw(N, D, H, zero_state=False):
-        h = np.zeros((N, H)) if zero_state else np.tanh(rng.standard_normal((N, H)))
-        c = np.zeros((N, H)) if zero_state else rng.standard_normal((N, H))
-        return (rng.standard_normal((N, D)), h, c, rng.standard_normal((D, 4 * H)) * 0.7,
-                rng.standard_normal((H, 4 * H)) * 0.7, rng.standard_normal(4 * H) * 0.5)
-
-    return [
-        case("N=3, D=4, H=5", *draw(3, 4, 5)),
-        case("a batch of 1: N=1, D=2, H=3", *draw(1, 2, 3)),
-        case("zero initial states, N=2, D=3, H=4", *draw(2, 3, 4, zero_state=True)),
-        case("hidden size 1: N=4, D=2, H=1", *draw(4, 2, 1)),
-        case("N=5, D=1, H=2", *draw(5, 1, 2)),
-    ]
-
-
-def _lstm(x, h_prev, c_prev, Wx, Wh, b, order="ifgo", tanh_c=True, input_gate=True, g_act=np.tanh):
-    H = h_prev.shape[1]
-    A = x @ Wx + h_prev @ Wh + b
-    s = {k: A[:, j * H : (j + 1) * H] for j, k in enumerate(order)}
-    i, f, g, o = _sigmoid(s["i"]), _sigmoid(s["f"]), g_act(s["g"]), _sigmoid(s["o"])
-    c_next = f * c_prev + (i * g if input_gate else g)
-    return o * (np.tanh(c_next) if tanh_c else c_next), c_next
-
-
-_Z4 = np.zeros((1, 4))
-lstm_step = CHAPTER.exercise(
-    "lstm_step",
-    examples=[
-        example((np.array([[0.23105857863000487]]), np.array([[0.5]])),
-                "the brief's example: all weights and biases 0, c_prev = [[1]]",
-                np.zeros((1, 1)), np.zeros((1, 1)), np.ones((1, 1)), _Z4, _Z4, np.zeros(4)),
-        example((np.array([[0.47726320530733723]]), np.array([[0.6067761335170363]])),
-                "weights 0, b = [1, -1, 0.5, 2] (one value per gate i, f, g, o), c_prev = [[1]]",
-                np.zeros((1, 1)), np.zeros((1, 1)), np.ones((1, 1)), _Z4, _Z4, np.array([1.0, -1.0, 0.5, 2.0])),
-    ],
-    cases=_lstm_cases,
-    compare=named_parts("h_next", "c_next"),
-    rtol=1e-6,
-    atol=1e-9,
-    mistakes=[
-        (lambda *a: _lstm(*a, order="fgio"), "the gates are sliced as f, g, i, o; PyTorch's order is i, f, g, o"),
-        (lambda *a: _lstm(*a, order="ifog"), "the gates are sliced as i, f, o, g; PyTorch's order is i, f, g, o"),
-        (lambda *a: _lstm(*a, order="fiog"), "the gates are sliced as f, i, o, g; PyTorch's order is i, f, g, o"),
-        (lambda *a: _lstm(*a, tanh_c=False), "h_next = o * tanh(c_next): the tanh of the cell state is missing"),
-        (lambda *a: _lstm(*a, input_gate=False), "c_next = f * c_prev + i * g: the input gate i is missing"),
-        (lambda *a: _lstm(*a, g_act=_sigmoid), "the candidate g uses tanh, not the sigmoid"),
-    ],
-    hints=[
-        "One matrix product gives all four gate pre-activations side by side; slice them in the order i, f, g, o. "
-        "The cell state forgets part of the old one and adds part of the candidate; the hidden state is a gated "
-        "view of the cell state.",
-        "`A = x @ Wx + h_prev @ Wh + b` is (N, 4H) with `H = h_prev.shape[1]`: `A[:, :H]` is i, `A[:, H:2*H]` is f, "
-        "then g, then o. Sigmoid for i, f, o; tanh for g. Build new arrays: do not change `c_prev` in place.",
-        "`c_next = f * c_prev + i * g`; `h_next = o * np.tanh(c_next)`; `return h_next, c_next`.",
-    ],
-)
-
-
-# --------------------------------------------------------------------------- 5. softmax_with_temperature
+# --------------------------------------------------------------------------- 2. softmax_with_temperature
 def _temperature_cases():
     rng = _rng(5)
     x = rng.standard_normal((3, 6)) * 2
@@ -308,7 +152,7 @@ softmax_with_temperature = CHAPTER.exercise(
 )
 
 
-# --------------------------------------------------------------------------- 6. masked_nll
+# --------------------------------------------------------------------------- 3. masked_nll
 def _nll_draw(g, N, T, V, lengths, pad_id=0):
     logits = torch.randn(N, T, V, generator=g, dtype=torch.float64) * 2
     real = [v for v in range(V) if v != pad_id]
@@ -375,5 +219,239 @@ masked_nll = CHAPTER.exercise(
         "picks (N, T, 1). The mask `targets != pad_id` selects the real targets; return `float(...)`.",
         "`picked = log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)`; `mask = targets != pad_id`; "
         "`return float(-picked[mask].mean())`.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 4. gru_step
+def _gru_parts(x, h_prev, Wx, Wh, bx, bh, order="rzn", bias_outside_r=False):
+    H = h_prev.shape[1]
+    ax, ah = x @ Wx + bx, h_prev @ Wh + bh
+    blocks = {k: j for j, k in enumerate(order)}
+
+    def part(a, k):
+        return a[:, blocks[k] * H : (blocks[k] + 1) * H]
+
+    r = _sigmoid(part(ax, "r") + part(ah, "r"))
+    z = _sigmoid(part(ax, "z") + part(ah, "z"))
+    ah_n = part(ah, "n")
+    if bias_outside_r:
+        ah_n = ah_n - part(np.broadcast_to(bh, ah.shape), "n")
+        n = np.tanh(part(ax, "n") + r * ah_n + part(np.broadcast_to(bh, ah.shape), "n"))
+    else:
+        n = np.tanh(part(ax, "n") + r * ah_n)
+    return r, z, n, ah_n
+
+
+def _gru(x, h_prev, Wx, Wh, bx, bh, swap_z=False, no_reset=False, n_act=np.tanh, **parts):
+    r, z, n, ah_n = _gru_parts(x, h_prev, Wx, Wh, bx, bh, **parts)
+    if no_reset or n_act is not np.tanh:
+        H = h_prev.shape[1]
+        pre = (x @ Wx + bx)[:, 2 * H :] + (1.0 if no_reset else r) * ah_n
+        n = n_act(pre)
+    return z * n + (1 - z) * h_prev if swap_z else (1 - z) * n + z * h_prev
+
+
+def _gru_args(rng, N, D, H, zero_state=False, scale=1.0):
+    h = np.zeros((N, H)) if zero_state else np.tanh(rng.standard_normal((N, H)))
+    return (rng.standard_normal((N, D)) * scale, h, rng.standard_normal((D, 3 * H)) * 0.6 * scale,
+            rng.standard_normal((H, 3 * H)) * 0.6 * scale, rng.standard_normal(3 * H) * 0.5,
+            rng.standard_normal(3 * H) * 0.5)
+
+
+def _gru_cases(offset: int = 7):
+    rng = _rng(offset)
+    return [
+        case("N=3, D=4, H=5", *_gru_args(rng, 3, 4, 5)),
+        case("a batch of 1: N=1, D=2, H=3", *_gru_args(rng, 1, 2, 3)),
+        case("h_prev all zeros (the first step), N=2, D=3, H=4", *_gru_args(rng, 2, 3, 4, zero_state=True)),
+        case("hidden size 1: N=4, D=2, H=1", *_gru_args(rng, 4, 2, 1)),
+        case("large inputs that saturate the gates, N=2, D=3, H=2", *_gru_args(rng, 2, 3, 2, scale=4.0)),
+    ]
+
+
+_GRU_EX = (np.zeros((1, 1)), np.ones((1, 1)), np.zeros((1, 3)), np.zeros((1, 3)), np.zeros(3))
+
+gru_step = CHAPTER.exercise(
+    "gru_step",
+    examples=[
+        example(np.array([[0.5]]), "the brief's example: all weights and biases 0, h_prev = [[1]]",
+                *_GRU_EX, np.zeros(3)),
+        example(np.array([[0.8807970779778823]]),
+                "the brief's second example: as the first, but Wh = [[0, 0, 1]] and bh = [0, 0, 1] (the n blocks)",
+                np.zeros((1, 1)), np.ones((1, 1)), np.zeros((1, 3)), np.array([[0.0, 0.0, 1.0]]), np.zeros(3),
+                np.array([0.0, 0.0, 1.0])),
+    ],
+    cases=_gru_cases,
+    rtol=1e-6,
+    atol=1e-9,
+    what="h_next",
+    mistakes=[
+        (lambda *a: _gru(*a, swap_z=True), "h_next = (1 - z) * n + z * h_prev: z is the share of the old state kept"),
+        (lambda *a: _gru(*a, order="zrn"), "the gates are sliced as z, r, n; PyTorch's order is r, z, n"),
+        (lambda *a: _gru(*a, bias_outside_r=True),
+         "the reset gate multiplies the whole hidden part, r * (h_prev @ Wh_n + bh_n), bias included"),
+        (lambda *a: _gru(*a, no_reset=True), "the reset gate r is missing: n = tanh(ax_n + r * ah_n)"),
+        (lambda *a: _gru(*a, n_act=_sigmoid), "the candidate n uses tanh, not the sigmoid"),
+    ],
+    hints=[
+        "Two affine maps, one of the input (x Wx + bx) and one of the state (h_prev Wh + bh), each (N, 3H) and sliced "
+        "r, z, n. The gates add their two parts; the candidate n adds the input part to the state part scaled by r.",
+        "`ax, ah = x @ Wx + bx, h_prev @ Wh + bh`; with `H = h_prev.shape[1]`, columns `:H` are r, `H:2*H` are z, "
+        "`2*H:` are n. r and z are sigmoids of `ax + ah` on their block; keep `ah`'s n block apart until r has "
+        "scaled it.",
+        "`n = np.tanh(ax[:, 2*H:] + r * ah[:, 2*H:])`; `return (1 - z) * n + z * h_prev`.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- 5. gru_step_backward
+def _gru_bwd(dh_next, x, h_prev, Wx, Wh, bx, bh, direct=True, scale_n_by_r=True, dz_sign=1.0, bias_in_dr=True,
+             dbh_like_dbx=False):
+    r, z, n, ah_n = _gru_parts(x, h_prev, Wx, Wh, bx, bh)
+    H = h_prev.shape[1]
+    dn = dh_next * (1 - z) * (1 - n**2)
+    dz = dz_sign * dh_next * (h_prev - n) * z * (1 - z)
+    dr = dn * (ah_n if bias_in_dr else ah_n - bh[2 * H :]) * r * (1 - r)
+    dax = np.concatenate([dr, dz, dn], axis=1)
+    dah = np.concatenate([dr, dz, dn * r if scale_n_by_r else dn], axis=1)
+    dh_prev = dah @ Wh.T + (dh_next * z if direct else 0.0)
+    return dax @ Wx.T, dh_prev, x.T @ dax, h_prev.T @ dah, dax.sum(axis=0), (dax if dbh_like_dbx else dah).sum(axis=0)
+
+
+def _gru_backward_cases():
+    rng = _rng(8)
+    cases = []
+    for c in _gru_cases(9):
+        x, h_prev = c.args[:2]
+        cases.append(case(c.label, rng.standard_normal(h_prev.shape), *c.args))
+    return cases
+
+
+gru_step_backward = CHAPTER.exercise(
+    "gru_step_backward",
+    examples=[example((np.array([[0.0]]), np.array([[0.5]]), np.array([[0.0, 0.5, 1.0]]), np.array([[0.0, 0.25, 0.25]]),
+                       np.array([0.0, 0.25, 0.5]), np.array([0.0, 0.25, 0.25])),
+                      "the brief's example: x = [[2]], h_prev = [[1]], all weights and biases 0, dh_next = [[1]]",
+                      np.ones((1, 1)), np.full((1, 1), 2.0), np.ones((1, 1)), np.zeros((1, 3)), np.zeros((1, 3)),
+                      np.zeros(3), np.zeros(3))],
+    cases=_gru_backward_cases,
+    compare=named_parts("dx", "dh_prev", "dWx", "dWh", "dbx", "dbh"),
+    rtol=1e-6,
+    atol=1e-9,
+    mistakes=[
+        (lambda *a: _gru_bwd(*a, direct=False),
+         "dh_prev misses the direct path: h_next contains z * h_prev, so add dh_next * z"),
+        (lambda *a: _gru_bwd(*a, scale_n_by_r=False),
+         "the n block of the hidden part was scaled by r in the forward pass: its gradient is dn * r"),
+        (lambda *a: _gru_bwd(*a, dz_sign=-1.0),
+         "d h_next / d z = h_prev - n (h_next = (1 - z) n + z h_prev), not n - h_prev"),
+        (lambda *a: _gru_bwd(*a, bias_in_dr=False),
+         "r multiplied h_prev @ Wh_n + bh_n, bias included: dr = dn * (that whole hidden part)"),
+        (lambda *a: _gru_bwd(*a, dbh_like_dbx=True),
+         "dbh sums the gradient of the hidden part (dah, whose n block is dn * r), not the input part's"),
+    ],
+    hints=[
+        "Run the forward pass again to get r, z, n and the hidden part of n's pre-activation. Then go back through "
+        "h_next = (1 - z) n + z h_prev: three paths (through n, through z, and straight to h_prev), and from n on to "
+        "r. Each pre-activation gradient then flows through two affine maps, as in chapter 01.",
+        "`dn = dh_next * (1 - z) * (1 - n**2)`, `dz = dh_next * (h_prev - n) * z * (1 - z)`, "
+        "`dr = dn * ah_n * r * (1 - r)` (ah_n: the n block of `h_prev @ Wh + bh`). Input side: "
+        "`dax = [dr, dz, dn]`; hidden side: `dah = [dr, dz, dn * r]` (np.concatenate along axis 1).",
+        "`dx = dax @ Wx.T`; `dh_prev = dah @ Wh.T + dh_next * z`; `dWx, dWh = x.T @ dax, h_prev.T @ dah`; "
+        "`dbx, dbh = dax.sum(axis=0), dah.sum(axis=0)`.",
+    ],
+)
+
+
+# --------------------------------------------------------------------------- the first-bit memory task
+MEMORY_T, MEMORY_STEPS, MEMORY_HIDDEN, MEMORY_TARGET, MEMORY_CLIP = 30, 300, 16, 0.95, 1.0
+
+
+class _FirstBitNet(nn.Module):
+    def __init__(self, cell, hidden, forget_bias=None):
+        super().__init__()
+        self.rnn = getattr(nn, cell)(2, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, 2)
+        if forget_bias is not None:  # PyTorch's LSTM bias blocks: i, f, g, o; the two biases add up
+            with torch.no_grad():
+                self.rnn.bias_ih_l0[hidden : 2 * hidden] = forget_bias
+                self.rnn.bias_hh_l0[hidden : 2 * hidden] = 0.0
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[0][:, -1])
+
+
+def _bits(generator, n, T):
+    bits = torch.randint(0, 2, (n, T), generator=generator)
+    return F.one_hot(bits, 2).float(), bits[:, 0]
+
+
+def first_bit_accuracy(cell="LSTM", forget_bias=None, T=MEMORY_T, steps=MEMORY_STEPS, hidden=MEMORY_HIDDEN) -> float:
+    """Train a 1-layer ``cell`` ("RNN", "GRU" or "LSTM") to output the first of T random bits; return its accuracy.
+
+    Adam (lr 0.01), batches of 64 fresh sequences, gradients clipped to global norm 1, ``steps`` steps, seed 0;
+    the accuracy is measured on 1,000
+    new sequences. ``forget_bias`` (LSTM only) sets the forget gate's bias; None keeps PyTorch's initialisation.
+    """
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = _FirstBitNet(cell, hidden, forget_bias)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+        data = torch.Generator().manual_seed(0)
+        for _ in range(steps):
+            x, y = _bits(data, 64, T)
+            loss = F.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), MEMORY_CLIP)
+            optimizer.step()
+        x, y = _bits(torch.Generator().manual_seed(1), 1000, T)
+        with torch.no_grad():
+            return float((model(x).argmax(1) == y).float().mean())
+
+
+# --------------------------------------------------------------------------- 6. predict_first_bit (predict)
+predict_first_bit = CHAPTER.predict(
+    "predict_first_bit",
+    why="With PyTorch's initialisation the forget gate starts near sigmoid(0) = 0.5, so the cell path halves the "
+        "gradient at each step, and the RNN's tanh and Wh shrink it too: 30 steps back almost nothing is left. "
+        "Both stay at chance, about 50%.",
+    options={"a": "only the tanh RNN", "b": "only the LSTM", "c": "both", "d": "neither"},
+    hints=["Think of the gradient that must reach step 1 from the loss at step 30, as in the lesson's plots: what "
+           "does each step back multiply it by, for the RNN and for an LSTM whose forget gate starts near 0.5?",
+           "The lesson's forget-bias experiment: bias 0 makes f about 0.5, and the cell path multiplies the "
+           "gradient by f once per step. Compare 0.5**30 with the RNN's decay."],
+)
+
+
+# --------------------------------------------------------------------------- 7. choose_forget_bias (experiment)
+def _judge_forget_bias(fn) -> str:
+    bias = call(fn, label="your forget-gate bias")
+    if isinstance(bias, (bool, np.bool_)) or not isinstance(bias, (int, float, np.integer, np.floating)):
+        raise Fail(f"return one number, the forget-gate bias (e.g. 1.0), not {type(bias).__name__}")
+    bias = float(bias)
+    if not math.isfinite(bias) or abs(bias) > 50:
+        raise Fail(f"return a finite bias between -50 and 50, not {bias}")
+    acc = first_bit_accuracy("LSTM", forget_bias=bias)
+    f0 = 1 / (1 + math.exp(-bias))
+    reached = (f"forget-gate bias {bias:g} (f starts near {f0:.3f}, f**{MEMORY_T} = {f0**MEMORY_T:.2g}): the LSTM "
+               f"recalled the first bit of {acc:.1%} of 1,000 new sequences after {MEMORY_STEPS} steps; asked: at "
+               f"least {MEMORY_TARGET:.0%}")
+    if acc < MEMORY_TARGET:
+        raise Fail(reached)
+    return reached
+
+
+choose_forget_bias = CHAPTER.exercise(
+    "choose_forget_bias",
+    judge=_judge_forget_bias,
+    hints=[
+        "Along the cell state, one step back multiplies the gradient by f. Over 30 steps it is multiplied by about "
+        "f**30: choose a bias that keeps a good part of it, and try a few values with "
+        "`checks.first_bit_accuracy('LSTM', forget_bias=b)`.",
+        "f starts near sigmoid(bias). A bias of 0 gives f = 0.5, and 0.5**30 is about 1e-9; a bias a few units above 0 "
+        "gives f close to 1, and f**30 stays a sizeable fraction. Keras' default of 1 is not enough for 30 steps.",
+        "Any bias from about 2 upwards works here, e.g. `return 4.0`.",
     ],
 )
