@@ -4,10 +4,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-# The website's browser assets (MathJax, the widgets renderer), from book/package-lock.json.
+# The website's browser asset (MathJax), from book/package-lock.json.
 BOOK_NPM := book/node_modules/.package-lock.json
 
-.PHONY: lab test report book serve-book browser clean progress fresh
+.PHONY: lab test report book serve-book pdf browser clean progress fresh
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ $(BOOK_NPM): book/package.json book/package-lock.json
 # Build the website from the committed notebooks (nothing is executed) into book/_build/html.
 book: $(BIN)/.installed $(BOOK_NPM)
 	$(BIN)/python tools/book.py
+
+# The whole book as one PDF, printed by headless Chromium from the built site (`make browser`
+# installs Chromium): book/_build/pdf/deep-learning-runnable.pdf.
+pdf: $(BIN)/.installed $(BOOK_NPM)
+	$(BIN)/python tools/book.py --pdf
 
 # Read the built website at http://127.0.0.1:8000 (Ctrl-C stops the server).
 serve-book: book
