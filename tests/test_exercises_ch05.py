@@ -277,7 +277,7 @@ def test_the_right_prediction_says_why():
 
 def test_the_experiment_reports_what_the_run_reached():
     result = check("build_small_cnn", sol.build_small_cnn)
-    assert result.passed and "parameters) reached" in result.message and "asked: at least 94%" in result.message
+    assert result.passed and "parameters) reached" in result.message and "asked: at least 92%" in result.message
     again = check("build_small_cnn", sol.build_small_cnn)
     assert again.message == result.message, "the run is seeded: the same design reaches the same accuracy"
 

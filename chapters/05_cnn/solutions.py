@@ -80,9 +80,9 @@ def conv2d_backward(x, W, dout, stride=1, pad=0):
 
 
 def build_small_cnn():
-    """A CNN for 28x28 digits with at most 3,000 parameters (this one: 2,202) that reaches 94% after 3 epochs."""
+    """A CNN for 28x28 digits with at most 3,000 parameters (this one: 2,724) for the 92% validation target."""
     return nn.Sequential(
         nn.Conv2d(1, 4, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),  # (N, 4, 12, 12)
-        nn.Conv2d(4, 8, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),  # (N, 8, 4, 4)
-        nn.Flatten(), nn.Linear(8 * 4 * 4, 10),
+        nn.Conv2d(4, 10, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),  # (N, 10, 4, 4)
+        nn.Flatten(), nn.Linear(10 * 4 * 4, 10),
     )
