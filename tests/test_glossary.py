@@ -20,3 +20,27 @@ def test_glossary_tables_agree_both_ways():
     assert sorted((en, ko, ch) for en, ko, ch in english) == sorted((en, ko, ch) for ko, en, ch in korean)
     assert all(HANGUL.search(ko) for _, ko, _ in english)
     assert len({en.lower() for en, _, _ in english}) == len(english), "a term is listed twice"
+
+
+def _variants():
+    text = (ROOT / "GLOSSARY.md").read_text(encoding="utf-8")
+    rows = _table(text, "## Variants we do not use")
+    assert rows, "GLOSSARY.md lists the variants it does not use"
+    return rows
+
+
+def test_one_korean_term_per_concept():
+    """A lesson, exercise, checker or README never uses a spelling the glossary marks as not used."""
+    variants = _variants()
+    english = {ko for _, ko, _ in _table((ROOT / "GLOSSARY.md").read_text(encoding="utf-8"), "## English → 한국어")}
+    places = sorted((ROOT / "chapters").glob("*/*.ipynb")) + sorted((ROOT / "common").rglob("*.py"))
+    places += [ROOT / "README.md"] + sorted((ROOT / "chapters").glob("*/solutions.py"))
+    found = []
+    for variant, instead, _ in variants:
+        assert instead in " ".join(english), f"{instead} (for {variant}) is not a glossary term"
+        for path in places:
+            if path.name.startswith("my_"):
+                continue
+            if variant in path.read_text(encoding="utf-8"):
+                found.append(f"{path.relative_to(ROOT)}: {variant} -> {instead}")
+    assert not found, found
