@@ -1,0 +1,615 @@
+"""Draw the architecture diagrams of chapters 06-10 as SVG files (standard library only).
+
+    python tools/diagrams.py             # writes chapters/NN_*/figures/*.svg
+    python tools/diagrams.py --out DIR   # writes the same files under DIR instead (tests/test_diagrams.py)
+
+Each diagram is a function below that places boxes, arrows and labels on a 720-px-wide canvas;
+the lesson notebooks show the files with ``![...](figures/NAME.svg)``. The SVGs are committed and
+must equal what this script writes, byte for byte (the test checks it), so change a drawing here
+and run the script again. The output is deterministic: no dates, no random numbers, fixed
+number formatting.
+
+Conventions: a white background (it reads in the light and the dark theme), the font stack
+"DejaVu Sans, sans-serif" (DejaVu ships with matplotlib and draws every symbol used here),
+English and math symbols only. In labels, ``_x`` or ``_{...}`` is a subscript and ``^x`` or
+``^{...}`` a superscript.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parent.parent
+FONT = "DejaVu Sans, sans-serif"
+WIDTH = 720
+
+INK = "#1f2933"  # text and plain arrows
+MUTED = "#52606d"  # shapes and notes
+# (fill, stroke) of each kind of box
+TENSOR = ("#e3f0fb", "#2f6690")  # data: inputs, states, tensors
+LAYER = ("#fdf1dc", "#b7791f")  # layers with weights
+GATE = ("#e6f4ea", "#2f855a")  # LSTM gates, nonlinearities
+ATTN = ("#efe7fb", "#6b46c1")  # attention
+NORM = ("#fde8ef", "#b83280")  # LayerNorm, BatchNorm
+PLAIN = ("#ffffff", "#52606d")  # operators (⊙, +)
+PAD = ("#eceff1", "#9aa5b1")  # padding, masked
+ACCENT = "#dd6b20"  # what a variant adds (the peeky context)
+BACKWARD = "#c53030"  # gradients
+
+
+def _num(v: float) -> str:
+    """A coordinate as short, fixed text: 12, 12.5, 12.25 (never 12.000000001)."""
+    text = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _segments(label: str) -> list[tuple[str, str]]:
+    """Split 'h_{t-1} W_h' into (text, 'base' | 'sub' | 'sup') pieces."""
+    out, i = [], 0
+    while i < len(label):
+        ch = label[i]
+        if ch in "_^" and i + 1 < len(label):
+            kind = "sub" if ch == "_" else "sup"
+            if label[i + 1] == "{":
+                end = label.index("}", i)
+                out.append((label[i + 2:end], kind))
+                i = end + 1
+            else:
+                out.append((label[i + 1], kind))
+                i += 2
+        else:  # plain text up to the next _ or ^ (a _ or ^ at the very end is plain text too)
+            j = i + 1
+            while j < len(label) and label[j] not in "_^":
+                j += 1
+            out.append((label[i:j], "base"))
+            i = j
+    return out
+
+
+class Svg:
+    """A list of SVG elements and the helpers that place them."""
+
+    def __init__(self, height: int, title: str):
+        self.height, self.title = height, title
+        self.body: list[str] = []
+        self.arrow_colors: list[str] = []
+
+    # --- primitives ---------------------------------------------------------------------------
+
+    def text(self, x, y, label, size=14, anchor="middle", fill=INK, weight=None, italic=False, rotate=None):
+        """One line of text; y is the baseline. Sub- and superscripts as in _segments."""
+        attrs = f'x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}"'
+        if anchor != "start":
+            attrs += f' text-anchor="{anchor}"'
+        if fill != INK:
+            attrs += f' fill="{fill}"'
+        if weight:
+            attrs += f' font-weight="{weight}"'
+        if italic:
+            attrs += ' font-style="italic"'
+        if rotate is not None:
+            attrs += f' transform="rotate({_num(rotate)} {_num(x)} {_num(y)})"'
+        label = re.sub(r" {2,}", lambda m: "\u00a0" * len(m.group()), label)  # SVG collapses runs of spaces
+        shift, inner = 0.0, []
+        for piece, kind in _segments(label):
+            target = {"base": 0.0, "sub": 0.3 * size, "sup": -0.4 * size}[kind]
+            small = kind != "base"
+            if target == shift and not small:
+                inner.append(escape(piece))
+                continue
+            extra = f' dy="{_num(target - shift)}"' if target != shift else ""
+            if small:
+                extra += f' font-size="{_num(0.72 * size)}"'
+            inner.append(f"<tspan{extra}>{escape(piece)}</tspan>")
+            shift = target
+        self.body.append(f"<text {attrs}>{''.join(inner)}</text>")
+
+    def lines(self, cx, cy, labels, size=14, gap=None, **kw):
+        """Several lines of text centred on (cx, cy)."""
+        gap = gap or 1.25 * size
+        first = cy - gap * (len(labels) - 1) / 2 + 0.36 * size
+        for k, label in enumerate(labels):
+            if label:
+                self.text(cx, first + k * gap, label, size=size * (1 if k == 0 else 0.8), **kw)
+
+    def rect(self, x, y, w, h, colors=TENSOR, rx=6, dash=None, width=1.5):
+        fill, stroke = colors
+        extra = f' stroke-dasharray="{dash}"' if dash else ""
+        self.body.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(h)}" rx="{_num(rx)}" '
+                         f'fill="{fill}" stroke="{stroke}" stroke-width="{_num(width)}"{extra}/>')
+
+    def box(self, cx, cy, w, h, labels, colors=LAYER, size=14, **kw):
+        """A rounded box centred on (cx, cy) with lines of text (the first line larger)."""
+        self.rect(cx - w / 2, cy - h / 2, w, h, colors, **kw)
+        self.lines(cx, cy, labels if isinstance(labels, list) else [labels], size=size)
+
+    def circle(self, cx, cy, r, colors=PLAIN, width=1.5):
+        fill, stroke = colors
+        self.body.append(f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="{_num(r)}" fill="{fill}" '
+                         f'stroke="{stroke}" stroke-width="{_num(width)}"/>')
+
+    def op(self, cx, cy, symbol, r=12):
+        """An elementwise operator in a circle: ⊙, +, ×, σ."""
+        self.circle(cx, cy, r)
+        self.text(cx, cy + 6, symbol, size=17)
+
+    def dot(self, cx, cy, color=INK):
+        self.circle(cx, cy, 3.2, (color, color), width=1)
+
+    def path(self, points, color=INK, width=1.6, arrow=True, dash=None, halo=False, hops=()):
+        """A polyline through points, with an arrowhead at the end. halo: a white outline first, so
+        that the line visibly passes over lines drawn before it. hops: x positions where a
+        horizontal segment jumps over a vertical line with a small arc."""
+        pts = [(float(x), float(y)) for x, y in points]
+        if arrow:  # end 3 px early: the arrowhead (refX 7 of 10) reaches the target exactly
+            (x0, y0), (x1, y1) = pts[-2], pts[-1]
+            length = math.hypot(x1 - x0, y1 - y0)
+            pts[-1] = (x1 - 3 * (x1 - x0) / length, y1 - 3 * (y1 - y0) / length)
+        d = f"M{_num(pts[0][0])},{_num(pts[0][1])}"
+        for (xa, ya), (xb, yb) in zip(pts, pts[1:]):
+            for hx in sorted(hops, reverse=xb < xa):
+                if ya == yb and min(xa, xb) < hx < max(xa, xb):
+                    step = 7 if xb > xa else -7
+                    d += f" L{_num(hx - step)},{_num(ya)} A7,7 0 0 {1 if xb > xa else 0} {_num(hx + step)},{_num(ya)}"
+            d += f" L{_num(xb)},{_num(yb)}"
+        style = f'fill="none" stroke-linejoin="round"{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""}'
+        if halo:
+            self.body.append(f'<path d="{d}" {style} stroke="#ffffff" stroke-width="{_num(width + 5)}"/>')
+        marker = ""
+        if arrow:
+            if color not in self.arrow_colors:
+                self.arrow_colors.append(color)
+            marker = f' marker-end="url(#arrow{self.arrow_colors.index(color)})"'
+        self.body.append(f'<path d="{d}" {style} stroke="{color}" stroke-width="{_num(width)}"{marker}/>')
+
+    def arrow(self, x1, y1, x2, y2, **kw):
+        self.path([(x1, y1), (x2, y2)], **kw)
+
+    def render(self) -> str:
+        markers = "".join(
+            f'<marker id="arrow{k}" viewBox="0 0 10 10" refX="7" refY="5" markerWidth="10" markerHeight="10" '
+            f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,1 L10,5 L0,9 z" fill="{color}"/></marker>'
+            for k, color in enumerate(self.arrow_colors))
+        head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{self.height}" '
+                f'viewBox="0 0 {WIDTH} {self.height}" font-family="{FONT}" fill="{INK}" role="img">')
+        return "\n".join([
+            head,
+            f"<title>{escape(self.title)}</title>",
+            f"<defs>{markers}</defs>",
+            f'<rect width="{WIDTH}" height="{self.height}" fill="#ffffff"/>',
+            *self.body,
+            "</svg>",
+        ]) + "\n"
+
+
+# --- chapter 06 -----------------------------------------------------------------------------------
+
+def rnn_unrolled() -> str:
+    s = Svg(350, "An RNN cell and the same cell unrolled over T time steps")
+    top = 36  # the BPTT arrow
+    out_y, aff, cell = 82, 118, 190  # label y_t, Affine box centre, cell centre
+    x_arrow, x_label = 268, 286
+
+    # folded: one cell with a loop
+    s.text(85, 24 + top - 10, "one cell, a loop", size=12, fill=MUTED)
+    s.box(85, cell, 80, 56, ["RNN", "tanh"], TENSOR)
+    s.arrow(85, x_arrow, 85, cell + 28)
+    s.text(85, x_label, "x_t")
+    s.arrow(85, cell - 28, 85, aff - 6)
+    s.text(85, aff - 14, "h_t")
+    s.path([(125, cell - 12), (150, cell - 12), (150, cell + 14), (125, cell + 14)])
+    s.text(156, cell + 6, "h_{t−1}", size=13, anchor="start")
+    s.text(212, cell + 8, "=", size=26)
+
+    # unrolled
+    xs = [318, 418, 518, 665]
+    names = ["1", "2", "3", "T"]
+    s.text(242, cell + 5, "h_0")
+    for k, (cx, t) in enumerate(zip(xs, names)):
+        s.box(cx, cell, 60, 56, ["RNN", "W_x, W_h, b"], TENSOR, size=14)
+        s.arrow(cx, x_arrow, cx, cell + 28)
+        s.text(cx, x_label, f"x_{t}")
+        s.arrow(cx, cell - 28, cx, aff + 12)
+        s.box(cx, aff, 60, 24, "Affine", LAYER, size=12)
+        s.arrow(cx, aff - 12, cx, out_y + 6)
+        s.text(cx, out_y, f"y_{t}")
+        if k == 0:
+            s.arrow(256, cell, cx - 30, cell)
+    for a, b, label in [(xs[0], xs[1], "h_1"), (xs[1], xs[2], "h_2")]:
+        s.arrow(a + 30, cell, b - 30, cell)
+        s.text((a + b) / 2, cell - 8, label, size=13)
+    s.arrow(xs[2] + 30, cell, 578, cell)
+    s.text(563, cell - 8, "h_3", size=13)
+    s.text(592, cell + 5, "⋯", size=16)
+    s.arrow(604, cell, xs[3] - 30, cell)
+    s.text(619, cell - 8, "h_{T−1}", size=12)
+
+    # backpropagation through time: the arrows run backwards
+    s.arrow(692, top, 290, top, color=BACKWARD, dash="6 4")
+    s.text(491, top - 8, "BPTT: the gradient flows from step T back to step 1", size=12, fill=BACKWARD)
+
+    s.text(WIDTH / 2, 318, "h_t = tanh(x_t W_x + h_{t−1} W_h + b),    y_t = h_t W_y + b_y", size=14)
+    s.text(WIDTH / 2, 340, "x_t (N, D)   h_t (N, H)   W_x (D, H)   W_h (H, H):   the same W_x, W_h, b at every step",
+           size=12, fill=MUTED)
+    return s.render()
+
+
+def lstm_cell() -> str:
+    s = Svg(440, "One LSTM step: a fused affine sliced into the gates i, f, g, o, the cell state c and the output h")
+    cy, mid, gy, ay = 78, 152, 224, 300  # the cell-state line, the products, the gates, the fused affine
+    gates = [(170, "σ", "input"), (270, "σ", "forget"), (380, "tanh", "candidate"), (490, "σ", "output")]
+    names = ["i", "f", "g", "o"]
+    s.rect(100, 34, 520, 336, ("#f8fafc", "#9aa5b1"), rx=14)
+    s.text(610, 54, "LSTM cell", size=12, anchor="end", fill=MUTED)
+
+    # the cell state: c_{t-1} -> ⊙ f -> + i⊙g -> c_t
+    s.text(40, cy - 10, "c_{t−1}")
+    s.text(40, cy + 22, "(N, H)", size=11, fill=MUTED)
+    s.arrow(18, cy, 258, cy)
+    s.op(270, cy, "⊙")
+    s.arrow(282, cy, 368, cy)
+    s.op(380, cy, "+")
+    s.path([(392, cy), (705, cy)])
+    s.text(682, cy - 10, "c_t")
+    s.text(682, cy + 22, "(N, H)", size=11, fill=MUTED)
+    s.text(325, cy - 30, "cell state: only ⊙ f and + on the way", size=11, fill=MUTED)
+
+    # the fused affine and its four slices
+    s.arrow(18, ay, 130, ay)
+    s.text(44, ay - 10, "h_{t−1}")
+    s.text(44, ay + 22, "(N, H)", size=11, fill=MUTED)
+    s.arrow(330, 420, 330, ay + 24)
+    s.text(346, 420, "x_t  (N, D)", anchor="start")
+    s.box(330, ay, 400, 48, ["A = x_t W_x + h_{t−1} W_h + b", "(N, 4H), sliced into four blocks of H: i | f | g | o"],
+          LAYER, size=14)
+    for (gx, fn, role), name in zip(gates, names):
+        s.arrow(gx, ay - 24, gx, gy + 20)
+        s.box(gx, gy, 80, 40, [fn, role], GATE, size=16)
+        s.text(gx + 8, gy - 26, name, size=14, anchor="start", italic=True)
+
+    # i ⊙ g, added to the cell state; f gates the old one
+    s.arrow(270, gy - 20, 270, cy + 12)
+    s.op(380, mid, "⊙")
+    s.path([(170, gy - 20), (170, mid), (368, mid)], hops=[270])
+    s.arrow(380, gy - 20, 380, mid + 12)
+    s.arrow(380, mid - 12, 380, cy + 12)
+
+    # h_t = o ⊙ tanh(c_t)
+    s.dot(560, cy)
+    s.arrow(560, cy, 560, mid - 13)
+    s.box(560, mid, 56, 26, "tanh", GATE, size=14)
+    s.arrow(560, mid + 13, 560, gy - 12)
+    s.op(560, gy, "⊙")
+    s.arrow(530, gy, 548, gy)
+    s.path([(572, gy), (705, gy)])
+    s.text(682, gy - 10, "h_t")
+    s.text(682, gy + 22, "(N, H)", size=11, fill=MUTED)
+
+    s.text(460, 398, "c_t = f ⊙ c_{t−1} + i ⊙ g", size=14, anchor="start")
+    s.text(460, 422, "h_t = o ⊙ tanh(c_t)", size=14, anchor="start")
+    return s.render()
+
+
+# --- chapter 07 -----------------------------------------------------------------------------------
+
+def encoder_decoder() -> str:
+    s = Svg(576, "The encoder-decoder of chapter 07, plain and peeky")
+    src, tgt_in, tgt_out = list("57+68__"), list("^125"), list("125$")
+    enc = [48 + 47 * k for k in range(7)]  # encoder cell centres
+    dec = [440 + 76 * k for k in range(4)]  # decoder cell centres
+
+    def panel(y0, peeky):
+        title = ("b) peeky: h_S also goes to every step" if peeky
+                 else "a) plain: (h_S, c_S) is the only bridge")
+        s.text(14, y0 + 16, title, size=14, anchor="start", weight="bold")
+        cell, lin, out = y0 + 150, y0 + 86, y0 + 42
+        s.text((enc[0] + enc[-1]) / 2, y0 + 118, "encoder LSTM", size=12, fill=MUTED)
+        s.text(enc[0] - 36, cell + 5, "0", size=13, fill=MUTED)
+        s.arrow(enc[0] - 30, cell, enc[0] - 18, cell)
+        for k, cx in enumerate(enc):
+            colors = PAD if src[k] == "_" else TENSOR
+            s.box(cx, cell, 36, 34, "", colors)
+            s.text(cx, cell + 4, "LSTM", size=10)
+            s.arrow(cx, cell + 44, cx, cell + 17)
+            s.text(cx, cell + 60, src[k], size=15)
+            if k:
+                s.arrow(enc[k - 1] + 18, cell, cx - 18, cell)
+        s.text((enc[0] + enc[-1]) / 2, cell + 94, "the question, ids through an embedding (E = 16)", size=11,
+               fill=MUTED)
+
+        # the bridge: (h_S, c_S) is the decoder's start state
+        s.arrow(enc[-1] + 18, cell, dec[0] - 22, cell, width=2.2)
+        s.text(dec[0] - 24, cell - 10, "(h_S, c_S)", size=12, anchor="end")
+        s.text(dec[0] - 24, cell + 20, "2 × 128", size=11, anchor="end", fill=MUTED)
+        for k, cx in enumerate(dec):
+            xin = cx - 8 if peeky else cx
+            s.box(cx, cell, 44, 34, "", TENSOR)
+            s.text(cx, cell + 4, "LSTM", size=11)
+            s.arrow(xin, cell + 44, xin, cell + 17)
+            s.text(xin, cell + 60, tgt_in[k], size=15)
+            s.box(cx, lin, 56, 26, "Linear", LAYER, size=12)
+            s.arrow(xin, cell - 17, xin, lin + 13, halo=peeky)
+            s.arrow(cx, lin - 13, cx, out + 6)
+            s.text(cx, out, tgt_out[k], size=15)
+            if k:
+                s.arrow(dec[k - 1] + 22, cell, cx - 22, cell)
+        s.text((dec[0] + dec[-1]) / 2, cell + 94, "the decoder reads SOS + answer, writes answer + EOS", size=11,
+               fill=MUTED)
+        s.text((dec[0] + dec[-1]) / 2, y0 + 16, "decoder LSTM, Linear → softmax over the vocabulary", size=11,
+               fill=MUTED)
+        if not peeky:
+            s.text(14, y0 + 36, "LSTM input e'(y_{t−1}): 16;  Linear input h'_t: 128", size=12, anchor="start",
+                   fill=MUTED)
+            return
+        # the peeky context: h_S to every LSTM input ([e'(y); h_S]) and every Linear input ([h'; h_S])
+        bus_low, bus_mid, fork = cell + 72, lin + 28, enc[-1] + 26
+        s.dot(fork, cell, ACCENT)
+        s.path([(fork, cell), (fork, bus_low), (dec[-1] + 14, bus_low)], color=ACCENT, width=2, arrow=False)
+        s.path([(fork, cell), (fork, bus_mid), (dec[-1] + 14, bus_mid)], color=ACCENT, width=2, arrow=False)
+        s.text(fork - 6, bus_mid + 5, "h_S", size=13, anchor="end", fill=ACCENT)
+        for cx in dec:
+            s.arrow(cx + 14, bus_low, cx + 14, cell + 17, color=ACCENT, width=2)
+            s.arrow(cx + 14, bus_mid, cx + 14, lin + 13, color=ACCENT, width=2)
+        for cx in dec:  # the decoder's own arrows pass over the bus
+            s.arrow(cx - 8, cell - 17, cx - 8, lin + 13, halo=True)
+        s.text(14, y0 + 36, "LSTM input [e'(y_{t−1}); h_S]: 16 + 128;  Linear input [h'_t; h_S]: 256", size=12,
+               anchor="start", fill=ACCENT)
+
+    panel(8, peeky=False)
+    panel(300, peeky=True)
+    s.path([(0, 290), (WIDTH, 290)], color="#cbd2d9", width=1, arrow=False)
+    return s.render()
+
+
+# --- chapter 08 -----------------------------------------------------------------------------------
+
+def attention_qkv() -> str:
+    s = Svg(440, "Attention: a query scores every key, a softmax turns the scores into weights, "
+                 "and the context is the weighted sum of the values")
+    scores = [0.4, 3.1, 1.2, -0.3, None]  # the last position is padding
+    peak = max(v for v in scores if v is not None)
+    exps = [0.0 if v is None else math.exp(v - peak) for v in scores]
+    weights = [e / sum(exps) for e in exps]
+    rows = [126 + 40 * k for k in range(5)]
+    row_h, mid = 30, 126 + 40 * 2  # the height of a row, the y of the middle row
+
+    # keys = values: the encoder states
+    s.text(95, 66, "encoder states h_s", size=13)
+    s.text(95, 84, "(N, S, 128)", size=11, fill=MUTED)
+    for k, y in enumerate(rows):
+        pad = scores[k] is None
+        s.box(95, y, 110, row_h, "PAD" if pad else f"h_{k + 1}", PAD if pad else TENSOR, size=14)
+
+    # the query, from the decoder
+    s.box(290, 40, 184, 44, ["query q_t", "decoder state d_t (N, 1, 128)"], ATTN, size=14)
+    s.arrow(290, 62, 290, 102)
+
+    # 1. scores against the keys
+    s.rect(240, 104, 100, rows[-1] + 18 - 104, ("#ffffff", ATTN[1]))
+    s.text(290, rows[-1] + 36, "1. scores", size=13, weight="bold")
+    s.text(290, rows[-1] + 54, "e_{ts} = q_t · h_s", size=13)
+    for k, y in enumerate(rows):
+        s.arrow(150, y, 240, y)
+        label = "−∞ (mask)" if scores[k] is None else f"{scores[k]:.1f}".replace("-", "−")
+        s.text(290, y + 5, label, size=13, fill=MUTED if scores[k] is None else INK)
+    s.text(195, rows[0] - 22, "as keys", size=12, fill=MUTED)
+
+    # 2. softmax over the positions
+    s.box(385, mid, 44, rows[-1] - rows[0] + 36, "", ATTN)
+    s.text(390, mid, "softmax over s", size=13, rotate=-90)
+    s.arrow(340, mid, 363, mid)
+    s.text(490, rows[-1] + 36, "2. weights", size=13, weight="bold")
+    s.text(490, rows[-1] + 54, "α_{ts}, sum to 1", size=13)
+    for k, y in enumerate(rows):
+        s.arrow(407, y, 432, y)
+        s.rect(436, y - 9, 80, 18, ("#ffffff", "#cbd2d9"), rx=2, width=1)
+        if weights[k] > 0:
+            s.rect(436, y - 9, 80 * weights[k], 18, (ATTN[1], ATTN[1]), rx=2, width=1)
+        s.text(522, y + 5, f"{weights[k]:.2f}", size=12, anchor="start")
+
+    # 3. the weighted sum of the values
+    sum_x = 640
+    s.box(sum_x, mid, 88, 72, ["Σ_s α_{ts} h_s", "weighted sum"], ATTN, size=14)
+    for y in rows:
+        s.path([(556, y), (572, y), (sum_x - 44, mid)], color=MUTED, width=1.2, arrow=False)
+    s.arrow(572, mid, sum_x - 44, mid)
+    s.rect(32, rows[0] - 22, 126, rows[-1] - rows[0] + 44, ("none", MUTED), rx=8, dash="4 3", width=1)
+    s.path([(95, rows[-1] + 22), (95, 396), (sum_x, 396), (sum_x, mid + 36)])
+    s.text(340, 390, "as values: the same h_s", size=12, fill=MUTED)
+    s.text(640, rows[-1] + 36, "3. context", size=13, weight="bold")
+    s.arrow(sum_x, mid - 36, sum_x, 64)
+    s.text(sum_x, 54, "c_t (N, 1, 128)", size=14)
+    s.text(sum_x, 34, "to the decoder", size=11, fill=MUTED)
+    s.text(WIDTH / 2, 428, "all T queries at once:  E = QH^⊤ (T × S),  A = softmax(E),  C = AH (T × D)", size=13)
+    return s.render()
+
+
+# --- chapter 09 -----------------------------------------------------------------------------------
+
+def transformer_block() -> str:
+    s = Svg(640, "Transformer blocks: the post-norm encoder block of 2017, the pre-norm encoder block and "
+                 "the pre-norm decoder block of chapter 09")
+    bottom, top = 606, 76  # where the input line starts, where the output arrow ends
+    box_w = 160
+
+    def attention_inputs(cx, y_from, y_box, cross=False):
+        """Arrows into an attention box: Q, K and V from one input (self-attention), or Q only."""
+        names = [(0, "Q")] if cross else [(-44, "Q"), (0, "K"), (44, "V")]
+        for dx, name in names:
+            s.path([(cx, y_from), (cx + dx, y_from - 8), (cx + dx, y_box)] if dx else [(cx, y_from), (cx, y_box)])
+            s.text(cx + dx + 5, y_box + 15, name, size=11, anchor="start", fill=MUTED)
+
+    def header(cx, title, note, x_name):
+        s.text(cx, 20, title, size=13, weight="bold")
+        s.text(cx, 37, note, size=11, fill=MUTED)
+        s.text(cx, bottom + 22, f"{x_name}  (N, T, 48)", size=13)
+        s.path([(cx, bottom), (cx, y1)], arrow=False)
+        s.text(cx, top - 10, "(N, T, 48)", size=13)
+
+    def post_norm_sublayer(cx, y, labels, colors):
+        """sublayer -> Add & LayerNorm(x + sublayer(x)); y: the residual's branch point. Returns the top y."""
+        side = cx + box_w / 2 + 14
+        s.dot(cx, y)
+        if colors is ATTN:
+            attention_inputs(cx, y, y - 30)
+        else:
+            s.arrow(cx, y, cx, y - 30)
+        s.box(cx, y - 53, box_w, 46, labels, colors, size=13)
+        s.arrow(cx, y - 76, cx, y - 94)
+        s.box(cx, y - 108, box_w, 28, "Add & LayerNorm", NORM, size=13)
+        s.path([(cx, y), (side, y), (side, y - 108), (cx + box_w / 2, y - 108)])
+        return y - 122
+
+    def pre_norm_sublayer(cx, y, labels, colors, cross=False):
+        """x + sublayer(LayerNorm(x)); y: the residual's branch point. Returns the top y (above the +)."""
+        side = cx + box_w / 2 + 14
+        s.dot(cx, y)
+        s.arrow(cx, y, cx, y - 19)
+        s.box(cx, y - 30, 84, 22, "LayerNorm", NORM, size=12)
+        if colors is ATTN:
+            attention_inputs(cx, y - 41, y - 67, cross)
+        else:
+            s.arrow(cx, y - 41, cx, y - 67)
+        s.box(cx, y - 90, box_w, 46, labels, colors, size=13)
+        s.arrow(cx, y - 113, cx, y - 133)
+        s.op(cx, y - 144, "+", r=11)
+        s.path([(cx, y), (side, y), (side, y - 144), (cx + 11, y - 144)])
+        return y - 155
+
+    attention = ["Multi-head attention", "4 heads × 12 features"]
+    ffn = ["Feed-forward", "48 → 96 → 48, ReLU"]
+    y1 = bottom - 14
+
+    cx = 112  # the block of the 2017 paper
+    header(cx, "encoder block, post-norm", "LN(x + f(x)), Vaswani et al. 2017", "x")
+    y = post_norm_sublayer(cx, y1, attention, ATTN)
+    s.path([(cx, y), (cx, y1 - 170)], arrow=False)
+    y = post_norm_sublayer(cx, y1 - 170, ffn, LAYER)
+    s.arrow(cx, y, cx, top)
+    s.text(cx + 8, 150, "× L blocks", size=11, anchor="start", fill=MUTED)
+
+    cx = 350  # the block this chapter trains
+    header(cx, "encoder block, pre-norm", "x + f(LN(x)), this chapter", "x")
+    y = pre_norm_sublayer(cx, y1, attention, ATTN)
+    s.path([(cx, y), (cx, y1 - 170)], arrow=False)
+    y = pre_norm_sublayer(cx, y1 - 170, ffn, LAYER)
+    s.arrow(cx, y, cx, top)
+    for k, note in enumerate(["× 2 blocks, then one", "last LayerNorm: the", "memory for the decoder"]):
+        s.text(cx + 8, 150 + 15 * k, note, size=11, anchor="start", fill=MUTED)
+
+    cx = 592  # the decoder block: three pre-norm sub-layers
+    header(cx, "decoder block, pre-norm", "the encoder–decoder of section 5", "y")
+    y = pre_norm_sublayer(cx, y1, ["Masked multi-head", "self-attention (causal)"], ATTN)
+    s.path([(cx, y), (cx, y1 - 170)], arrow=False)
+    y = pre_norm_sublayer(cx, y1 - 170, ["Cross-attention", "K, V from the memory"], ATTN, cross=True)
+    memory_y = y1 - 170 - 30
+    s.path([(462, memory_y), (cx - 60, memory_y), (cx - 60, y1 - 170 - 67)], color=ACCENT, width=2)
+    s.text(cx - 66, memory_y - 12, "K, V", size=11, anchor="end", fill=ACCENT)
+    s.text(462, memory_y + 18, "memory", size=11, anchor="start", fill=ACCENT)
+    s.text(462, memory_y + 32, "(N, S, 48)", size=11, anchor="start", fill=ACCENT)
+    s.path([(cx, y), (cx, y1 - 340)], arrow=False)
+    y = pre_norm_sublayer(cx, y1 - 340, ["Feed-forward", "48 → 96 → 48, ReLU"], LAYER)
+    s.arrow(cx, y, cx, top)
+    return s.render()
+
+
+# --- chapter 10 -----------------------------------------------------------------------------------
+
+def _cuboid(s, cx, base_y, channels, size, colors=TENSOR):
+    """A feature map (C, H, W) as a box: width from the channels, height and depth from the size."""
+    w = 6 + 0.5 * channels
+    h = 14 * math.sqrt(size) + 4
+    dx = dy = 0.35 * h
+    x0, y0 = cx - (w + dx) / 2, base_y - h
+    fill, stroke = colors
+    face = f'fill="{fill}" stroke="{stroke}" stroke-width="1.2" stroke-linejoin="round"'
+    s.body.append(f'<path d="M{_num(x0)},{_num(y0)} L{_num(x0 + dx)},{_num(y0 - dy)} L{_num(x0 + dx + w)},'
+                  f'{_num(y0 - dy)} L{_num(x0 + w)},{_num(y0)} z" {face} fill-opacity="0.7"/>')
+    s.body.append(f'<path d="M{_num(x0 + w)},{_num(y0)} L{_num(x0 + w + dx)},{_num(y0 - dy)} L{_num(x0 + w + dx)},'
+                  f'{_num(y0 - dy + h)} L{_num(x0 + w)},{_num(y0 + h)} z" {face} fill-opacity="0.85"/>')
+    s.rect(x0, y0, w, h, colors, rx=0, width=1.2)
+    return x0, x0 + w + dx, y0 - dy  # left, right, top
+
+
+def dcgan() -> str:
+    s = Svg(496, "The DCGAN generator and discriminator of chapter 10, with the shape of every feature map")
+    cols = [60, 248, 436, 612]  # the same shapes line up: 1x1, 7x7, 14x14, 28x28
+    g_base, d_base = 162, 412
+
+    s.text(14, 22, "generator G: noise z → image (234,177 parameters)", size=14, anchor="start", weight="bold")
+    g_maps = [(64, 1, "z  (N, 64, 1, 1)"), (64, 7, "(N, 64, 7, 7)"), (32, 14, "(N, 32, 14, 14)"),
+              (1, 28, "G(z)  (N, 1, 28, 28)")]
+    g_ops = [["ConvTranspose2d", "7×7, stride 1", "BN · ReLU"],
+             ["ConvTranspose2d", "4×4, stride 2, pad 1", "BN · ReLU"],
+             ["ConvTranspose2d", "4×4, stride 2, pad 1", "Tanh"]]
+    edges = []
+    for cx, (c, n, label) in zip(cols, g_maps):
+        edges.append(_cuboid(s, cx, g_base, c, n))
+        s.text(cx, g_base + 20, label, size=12)
+    s.text(cols[0], g_base + 36, "z ~ N(0, I)", size=11, fill=MUTED)
+    for k, labels in enumerate(g_ops):
+        left, right = edges[k][1] + 6, edges[k + 1][0] - 6
+        s.arrow(left, g_base - 22, right, g_base - 22, width=2)
+        s.lines((left + right) / 2, g_base - 66, labels, size=13, gap=16)
+
+    # fakes and real digits go down to the discriminator
+    s.path([(cols[3], g_base + 28), (cols[3], d_base - 126)], color=ACCENT, width=2)
+    s.text(cols[3] - 8, g_base + 62, "fake", size=12, anchor="end", fill=ACCENT)
+    s.path([(694, g_base + 88), (694, d_base - 112), (640, d_base - 112)], width=2)
+    s.text(694, g_base + 58, "real x", size=12)
+    s.text(694, g_base + 74, "MNIST", size=11, fill=MUTED)
+
+    s.text(14, 234, "discriminator D: image → logit (10,097 parameters)", size=14, anchor="start", weight="bold")
+    d_maps = [(1, 28, "x  (N, 1, 28, 28)"), (16, 14, "(N, 16, 14, 14)"), (32, 7, "(N, 32, 7, 7)"),
+              (1, 1, "logit  (N, 1, 1, 1)")]
+    d_ops = [["Conv2d", "4×4, stride 2, pad 1", "LeakyReLU 0.2"],
+             ["Conv2d", "4×4, stride 2, pad 1", "BN · LeakyReLU 0.2"],
+             ["Conv2d 7×7", "over the whole map", ""]]
+    edges = []
+    for cx, (c, n, label) in zip(reversed(cols), d_maps):
+        edges.append(_cuboid(s, cx, d_base, c, n, GATE if n == 1 else TENSOR))
+        s.text(cx, d_base + 20, label, size=12)
+    for k, labels in enumerate(d_ops):
+        left, right = edges[k][0] - 6, edges[k + 1][1] + 6
+        s.arrow(left, d_base - 22, right, d_base - 22, width=2)
+        s.lines((left + right) / 2, d_base - 66, labels, size=13, gap=16)
+    s.text(14, d_base + 48, "D(x) = σ(logit): its belief that x is real", size=13, anchor="start")
+    s.text(14, d_base + 70, "D learns real → 1, fake → 0;  G learns to make D say 1 on its fakes", size=12,
+           anchor="start", fill=MUTED)
+    return s.render()
+
+
+DIAGRAMS = {
+    "chapters/06_rnn_lstm/figures/rnn_unrolled.svg": rnn_unrolled,
+    "chapters/06_rnn_lstm/figures/lstm_cell.svg": lstm_cell,
+    "chapters/07_seq2seq/figures/encoder_decoder.svg": encoder_decoder,
+    "chapters/08_attention/figures/attention_qkv.svg": attention_qkv,
+    "chapters/09_transformer/figures/transformer_block.svg": transformer_block,
+    "chapters/10_dcgan/figures/dcgan.svg": dcgan,
+}
+
+
+def write_all(root: Path = ROOT) -> list[Path]:
+    """Write every diagram under root (the repository by default); return the paths written."""
+    written = []
+    for rel, draw in DIAGRAMS.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(draw(), encoding="utf-8", newline="\n")
+        written.append(path)
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT, help="root folder to write chapters/*/figures/ under")
+    args = parser.parse_args()
+    for path in write_all(args.out):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
