@@ -100,10 +100,6 @@ def set_language(lang: str) -> None:
     _LANG = lang
 
 
-def get_language() -> str:
-    return _LANG
-
-
 def say(key: str, **kwargs) -> str:
     """The engine's message ``key`` in the current language, filled in with ``kwargs``."""
     return TEXT[key][_LANG].format(**kwargs)
@@ -193,8 +189,6 @@ class Fail(Exception):
 class _NotImplemented(Exception):
     pass
 
-
-NOT_IMPLEMENTED = TEXT["not_implemented"]["en"]  # kept for code that compares with the English text
 
 
 def call(fn: Callable, *args, label: str = "", **kwargs):
@@ -430,7 +424,6 @@ class Exercise:
     pure: bool = True
     judge: Callable | None = None
     hints: Sequence[Any] = ()
-    passed_message: Any = None
     _hints_shown: int = 0
 
     # ------------------------------------------------------------------ what the learner calls

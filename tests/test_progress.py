@@ -148,3 +148,19 @@ def test_the_command_line_prints_the_table(capsys):
     assert tool.main(["progress", "1"]) == 0
     out = capsys.readouterr().out
     assert "01_perceptron" in out and "exercises passed" in out
+
+
+def test_the_table_speaks_the_engines_language():
+    from common import checks as engine
+
+    report = [{"chapter": CHAPTER, "notebook": "my_exercises.ipynb", "exercises": [
+        {"name": "a", "status": "passed", "verdict": "ok"},
+        {"name": "b", "status": "failing", "verdict": "wrong value " + engine.say("stuck", name="b")},
+        {"name": "c", "status": "not started", "verdict": ""}]}]
+    assert "  PASS a\n  FAIL b: wrong value\n  TODO c" in tool.format_table(report)
+    try:
+        engine.set_language("ko")
+        table = tool.format_table(report)
+        assert "  통과 a\n  실패 b: wrong value\n  할 일 c" in table, table
+    finally:
+        engine.set_language("en")

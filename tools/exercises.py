@@ -249,10 +249,12 @@ def progress(chapters: Path = CHAPTERS, only: list[str] | None = None, workers: 
         return list(pool.map(check_chapter, dirs))
 
 
-MARKS = {"passed": "PASS", "failing": "FAIL", "not started": "TODO"}
+MARKS = {"passed": "pass", "failing": "fail", "not started": "todo"}  # the engine's words, in its language
 
 
 def format_table(report: list[dict], width: int = 110) -> str:
+    from common.checks import say
+
     lines = []
     totals = {"passed": 0, "failing": 0, "not started": 0}
     for chapter in report:
@@ -261,9 +263,9 @@ def format_table(report: list[dict], width: int = 110) -> str:
         lines.append(f"{chapter['chapter']}  ({chapter['notebook']})  {passed}/{len(rows)} passed")
         for r in rows:
             totals[r["status"]] += 1
-            line = f"  {MARKS[r['status']]} {r['name']}"
+            line = f"  {say(MARKS[r['status']])} {r['name']}"
             if r["status"] == "failing":
-                verdict = r["verdict"].split(" Stuck? Run")[0]
+                verdict = r["verdict"].replace(" " + say("stuck", name=r["name"]), "")
                 line += f": {verdict}"
             lines.append(line if len(line) <= width else line[: width - 3] + "...")
     total = sum(totals.values())
