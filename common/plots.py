@@ -34,12 +34,25 @@ def use_course_style() -> None:
     )
 
 
-def plot_history(history: dict, keys=("loss", "val_loss"), ax=None, title: str | None = None):
-    """Draw the per-epoch curves ``history[k]`` for each key present; returns the axes."""
+HISTORY_LABELS = {
+    "loss": "training loss",
+    "val_loss": "validation loss",
+    "metric": "training accuracy",
+    "val_metric": "validation accuracy",
+}
+
+
+def plot_history(history: dict, keys=("loss", "val_loss"), ax=None, title: str | None = None, labels=None):
+    """Draw the per-epoch curves ``history[k]`` for each key present; returns the axes.
+
+    The legend names the quantity ("validation accuracy", not "val_metric"); ``labels`` maps a key
+    to another name, e.g. ``{"val_loss": "test loss"}`` when the evaluated split is not validation.
+    """
     ax = ax or plt.subplots()[1]
+    names = {**HISTORY_LABELS, **(labels or {})}
     for k in keys:
         if k in history:
-            ax.plot(range(1, len(history[k]) + 1), history[k], marker="o", ms=3, label=k)
+            ax.plot(range(1, len(history[k]) + 1), history[k], marker="o", ms=3, label=names.get(k, k))
     ax.set_xlabel("epoch")
     ax.legend()
     if title:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+
+from .utils import progress as progress_bar
 
 
 def accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
@@ -100,7 +101,7 @@ def fit(
 
         writer = SummaryWriter(log_dir=str(log_dir))
     best_loss, best_state, best_epoch, waited = float("inf"), None, 0, 0
-    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress)
+    bar = progress_bar(range(1, epochs + 1), desc="epochs", disable=not progress)
     for epoch in bar:
         start = time.perf_counter()
         model.train()
@@ -132,7 +133,7 @@ def fit(
         if writer is not None:
             for k, v in epoch_logs.items():
                 writer.add_scalar(k, v, epoch)
-        bar.set_postfix({k: f"{v:.4f}" for k, v in epoch_logs.items()})
+        bar.set_postfix({k: f"{v:.3f}" for k, v in epoch_logs.items() if k != "metric"})
 
         monitored = epoch_logs.get("val_loss", epoch_logs["loss"])
         if monitored < best_loss:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import time
 from contextlib import contextmanager
 
@@ -30,6 +31,20 @@ def get_device(prefer: str | None = None) -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def progress(iterable=None, desc: str | None = None, total: int | None = None, **kwargs):
+    """A text progress bar (tqdm) on standard output that leaves its finished line behind.
+
+    Use it only around loops that take more than a few seconds, one bar per loop. Unlike a
+    widget bar, it is plain text: a notebook saved after a run shows the finished bar
+    ("100%| ... | 30/30") in every viewer (GitHub, nbviewer, the website), not "0%".
+    """
+    from tqdm.std import tqdm
+
+    kwargs.setdefault("ncols", 100)
+    kwargs.setdefault("mininterval", 0.5)
+    return tqdm(iterable, desc=desc, total=total, file=sys.stdout, **kwargs)
 
 
 class Timer:

@@ -128,3 +128,18 @@ def test_exercises_teach(chapter):
     section = lesson[lesson.index("## Exercises"):]
     listed = re.findall(r"^\d+\. `(\w+)`", section, re.M)
     assert listed == names, "the lesson's list of exercises is out of date (see the exercises notebook)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_progress_bars_are_saved_finished(path):
+    """A reader on GitHub or nbviewer sees the finished bar: no widget bars (their stored text is the
+    "0%" they started with) and no half-drawn lines (text rewritten with carriage returns)."""
+    for i, cell in enumerate(_code_cells(_load(path))):
+        for out in cell.get("outputs", []):
+            assert "application/vnd.jupyter.widget-view+json" not in out.get("data", {}), (
+                f"code cell {i} shows a widget: use common.utils.progress, a text bar")
+            if out["output_type"] == "stream":
+                text = "".join(out["text"])
+                assert not re.search(r"\r[^\n]", text), f"code cell {i} stores a bar mid-redraw: run tools/report.py"
+                assert not re.search(r"(?<![0-9])0%\|", text.replace("100%|", "")), (
+                    f"code cell {i} stores an unfinished bar")

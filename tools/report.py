@@ -31,6 +31,29 @@ RUNTIME = re.compile(r"<!-- runtime -->.*?<!-- /runtime -->", re.S)
 TABLE = re.compile(r"<!-- chapter-table -->.*?<!-- /chapter-table -->", re.S)
 
 
+CARRIAGE_RETURN = re.compile(r"[^\n]*\r(?=[^\n])")
+
+
+def tidy_streams(nb) -> None:
+    """Store printed text as JupyterLab saves it: a run of stdout (or stderr) messages becomes one
+    output, and a line rewritten with carriage returns keeps only its last state, so a progress bar
+    is saved finished ("100%|...| 30/30"), not as every intermediate redraw."""
+    for cell in nb.cells:
+        outputs = []
+        for out in cell.get("outputs", []):
+            prev = outputs[-1] if outputs else None
+            if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                    and prev.get("name") == out.get("name")):
+                prev["text"] += out["text"]
+            else:
+                outputs.append(out)
+        for out in outputs:
+            if out.get("output_type") == "stream":
+                out["text"] = CARRIAGE_RETURN.sub("", out["text"].replace("\r\n", "\n"))
+        if cell.cell_type == "code":
+            cell.outputs = outputs
+
+
 def execute(path: Path) -> dict:
     """Run one notebook in place (called in a child process so peak memory is its own)."""
     import nbformat
@@ -44,7 +67,10 @@ def execute(path: Path) -> dict:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    tidy_streams(nb)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime  # the kernel's CPU time: close to the wall time on an idle machine
+    peak = usage.ru_maxrss
     peak_mb = peak / 2**20 if sys.platform == "darwin" else peak / 2**10
     results = {}
     for cell in nb.cells:
@@ -58,7 +84,8 @@ def execute(path: Path) -> dict:
     )
     nbformat.write(nb, path)
     title = first.source.strip().splitlines()[0].lstrip("# ").strip()
-    return {"title": title, "seconds": round(seconds, 1), "peak_mb": round(peak_mb), "results": results}
+    return {"title": title, "seconds": round(seconds, 1), "peak_mb": round(peak_mb), "cpu_s": round(cpu, 1),
+            "results": results}
 
 
 def table(results: dict) -> str:
@@ -108,7 +135,8 @@ def main() -> int:
             print(f"FAILED {rel}\n{proc.stderr[-3000:]}", file=sys.stderr)
             continue
         record = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"{rel}: {record['seconds']:.0f} s, {record['peak_mb']} MB, {record['results']}")
+        print(f"{rel}: {record['seconds']:.0f} s wall, {record.get('cpu_s', 0):.0f} s CPU, {record['peak_mb']} MB, "
+              f"{record['results']}")
         with open(RESULTS.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # several report runs may finish at once
             results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
