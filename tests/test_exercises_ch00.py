@@ -284,6 +284,15 @@ def test_a_classic_mistake_is_named(name, fn, hint):
     assert not result.passed and hint in result.message and "Hint:" in result.message, str(result)
 
 
+def test_the_predicted_behaviour_of_mse_loss_is_what_torch_does():
+    """The answer 'c': mse_loss warns about the sizes, then broadcasts (100, 1) against (100,) all the same."""
+    x = torch.linspace(-2, 2, 100)
+    pred, y = (2 * x + 1).reshape(-1, 1), 2 * x + 1
+    with pytest.warns(UserWarning, match="different to the input size"):
+        loss = torch.nn.functional.mse_loss(pred, y)
+    assert torch.isclose(loss, ((pred - y) ** 2).mean()) and loss > 1 and solutions.predict_broadcast() == "c"
+
+
 def test_a_wrong_prediction_shows_why():
     result = check("predict_broadcast", _predict_a)
     assert "(100, 100)" in result.message and "y.reshape(-1, 1)" in result.message, str(result)

@@ -60,9 +60,10 @@ def execute(path: Path) -> dict:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)  # state of widget bars from older runs; the bars are text now
     client = NotebookClient(
         nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-        store_widget_state=True, record_timing=False,
+        store_widget_state=False, record_timing=False,
     )
     start = time.perf_counter()
     client.execute()

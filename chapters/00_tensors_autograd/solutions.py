@@ -19,7 +19,7 @@ def to_tensor_images(images):
 
 
 def predict_broadcast():
-    """(100, 1) - (100,) broadcasts to (100, 100): every prediction against every target, silently."""
+    """mse_loss warns that the sizes differ, then broadcasts (100, 1) against (100,) to (100, 100) all the same."""
     return "c"
 
 

@@ -173,19 +173,18 @@ to_tensor_images = CHAPTER.exercise(
 # --------------------------------------------------------------------------- 2. predict_broadcast (predict first)
 predict_broadcast = CHAPTER.predict(
     "predict_broadcast",
-    why="Shapes line up from the right: (100, 1) against (100,) acts as (100, 1) against (1, 100), and both "
-        "stretch to (100, 100), so every prediction meets every target, silently. Give both one shape first: "
-        "y.reshape(-1, 1).",
+    why="mse_loss only warns, then broadcasts to (100, 100) like the hand-written loss. Make the shapes equal "
+        "yourself: y.reshape(-1, 1).",
     options={
-        "a": "the mean of the 100 squared errors, as intended",
-        "b": "a RuntimeError, because (100, 1) and (100,) do not match",
-        "c": "pred - y has shape (100, 100): a mean of 10,000 differences, and no error",
+        "a": "the mean of the 100 squared errors: the library lines the shapes up for you",
+        "b": "an error, because the two shapes differ",
+        "c": "a warning, then the same (100, 100) broadcast as the hand-written loss",
     },
     hints=[
-        "Broadcasting compares shapes from the last axis backwards; a missing axis counts as size 1, and an axis of "
-        "size 1 is stretched to match the other.",
-        "Write (100, 1) above (100,) aligned on the right: the second becomes (1, 100). Which shape do both stretch "
-        "to? Answer 'a', 'b' or 'c'; `checks.predict_broadcast.solution()` shows the answer.",
+        "A library function cannot know which of your axes are examples: it sees two shapes, (100, 1) and (100,), "
+        "and the broadcasting rule of the lesson's section 1 says they are compatible.",
+        "Refusing would break code that broadcasts on purpose; PyTorch's mse_loss chose a middle way. Answer 'a', "
+        "'b' or 'c'; `checks.predict_broadcast.solution()` shows the answer.",
     ],
 )
 
