@@ -512,10 +512,14 @@ def test_nothing_is_wider_than_the_column(crawl):
     assert not _over(crawl, "page_wider_than_screen")
 
 
-def test_progress_bars_are_drawn_and_readable(crawl):
+def test_progress_bars_are_shown_finished(crawl, site):
+    """The notebooks' progress bars are text (common.utils.progress): the pages show them finished."""
     assert not _over(crawl, "widget_scripts"), "widget views left for a renderer the site does not ship"
-    assert sum(i["bars"] for (w, _), i in crawl.items() if w == "desktop") >= 30
-    assert not _over(crawl, "thin_bars"), f"progress bars squeezed under 60 px: {_over(crawl, 'thin_bars')}"
+    pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")
+             if p.relative_to(site).parts[0] not in ("mathjax", "_static")}
+    assert sum(text.count("100%|") for text in pages.values()) >= 10, "the chapters' finished bars are missing"
+    unfinished = [page for page, text in pages.items() if re.search(r"(?<![0-9])[0-9]{1,2}%\|", text)]
+    assert not unfinished, f"pages show a progress bar that never finished: {unfinished}"
 
 
 def test_sidebar_buttons_work_at_both_widths(crawl):
