@@ -101,8 +101,8 @@ def fit(
 
         writer = SummaryWriter(log_dir=str(log_dir))
     best_loss, best_state, best_epoch, waited = float("inf"), None, 0, 0
-    bar = progress_bar(range(1, epochs + 1), desc="epochs", disable=not progress)
-    for epoch in bar:
+    bar = progress_bar(total=epochs, desc="epochs", disable=not progress)
+    for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         model.train()
         total, loss_sum, metric_sum = 0, 0.0, 0.0
@@ -133,7 +133,8 @@ def fit(
         if writer is not None:
             for k, v in epoch_logs.items():
                 writer.add_scalar(k, v, epoch)
-        bar.set_postfix({k: f"{v:.3f}" for k, v in epoch_logs.items() if k != "metric"})
+        bar.set_postfix({k: f"{v:.3f}" for k, v in epoch_logs.items() if k != "metric"}, refresh=False)
+        bar.update()
 
         monitored = epoch_logs.get("val_loss", epoch_logs["loss"])
         if monitored < best_loss:
@@ -144,6 +145,10 @@ def fit(
         else:
             waited += 1
             if patience is not None and waited >= patience:
+                # early stopping: the bar ends finished, at the epochs actually run, and says why
+                bar.set_description(f"epochs (stopped early, {epoch} of {epochs})", refresh=False)
+                bar.total = epoch
+                bar.refresh()
                 break
     bar.close()
     if writer is not None:

@@ -269,6 +269,11 @@ def subset_fonts(chars: set[str], site: Path = SITE) -> tuple[str, dict]:
     out = site / "_static" / "fonts"
     out.mkdir(parents=True, exist_ok=True)
     hangul = {c for c in chars if HANGUL.match(c)}
+    # Characters that DejaVu lacks (e.g. the circled numbers ① ② of the Korean constitution in
+    # chapter 09) are borrowed from NanumGothic where it has them: it sits before DejaVu in every stack.
+    dejavu = [set(TTFont(_package_dir("matplotlib") / FONT_DIRS["matplotlib"] / name).getBestCmap())
+              for name in ("DejaVuSans.ttf", "DejaVuSansMono.ttf")]
+    borrowed = {c for c in chars - hangul if any(ord(c) not in cmap for cmap in dejavu)}
     css, sizes = [], {}
     for family, weight, filename, package, role in FONTS:
         source = _package_dir(package) / FONT_DIRS[package] / filename
@@ -278,8 +283,9 @@ def subset_fonts(chars: set[str], site: Path = SITE) -> tuple[str, dict]:
         for tag in [tag for tag in font.keys() if tag.startswith("TSI")]:
             del font[tag]
         cmap = font.getBestCmap()
-        wanted = hangul if role == "hangul" else chars - hangul
+        wanted = hangul | borrowed if role == "hangul" else chars - hangul
         codepoints = sorted(ord(c) for c in wanted if ord(c) in cmap)
+        extra = sorted(ord(c) for c in borrowed if ord(c) in cmap) if role == "hangul" else []
         options = subset.Options()
         options.flavor = "woff"
         options.layout_features = ["*"]
@@ -292,7 +298,8 @@ def subset_fonts(chars: set[str], site: Path = SITE) -> tuple[str, dict]:
         font.flavor = "woff"
         font.save(out / name)
         sizes[name] = (out / name).stat().st_size
-        unicode_range = HANGUL_RANGE if role == "hangul" else _ranges(codepoints)
+        unicode_range = _ranges(codepoints) if role != "hangul" else (
+            HANGUL_RANGE + (", " + _ranges(extra) if extra else ""))
         css.append(f'@font-face {{\n  font-family: "{family}";\n  src: url("fonts/{name}") format("woff");\n'
                    f"  font-weight: {weight};\n  font-display: swap;\n  unicode-range: {unicode_range};\n}}")
     return "\n".join(css) + "\n", sizes
