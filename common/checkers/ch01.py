@@ -87,7 +87,7 @@ def train_moons_mlp(lr, steps=MOONS_STEPS, hidden=MOONS_HIDDEN):
     with learning rate ``lr`` on the 400 two-moons training points.
 
     Returns a dict: ``loss`` (the training BCE after the last step), ``losses`` (one per step, before it)
-    and ``test_accuracy`` (on 400 fresh points).
+    and ``val_accuracy`` (on the lesson's 400 validation points, drawn with seed 1).
     """
     d = _moons()
     X, t = d["X"], d["t"]
@@ -113,7 +113,7 @@ def train_moons_mlp(lr, steps=MOONS_STEPS, hidden=MOONS_HIDDEN):
             W2, b2 = W2 - lr * H.T @ dZ, b2 - lr * dZ.sum(axis=0)
         loss = bce(forward(X)[1])
         accuracy = float(((sigmoid(forward(d["X_test"])[1]).ravel() > 0.5) == d["y_test"]).mean())
-    return {"loss": loss, "losses": losses, "test_accuracy": accuracy}
+    return {"loss": loss, "losses": losses, "val_accuracy": accuracy}
 
 
 # --------------------------------------------------------------------------- 1. gate_weights (judged)
@@ -420,7 +420,7 @@ def _judge_moons_learning_rate(fn) -> str:
     loss, losses = run["loss"], np.asarray(run["losses"])
     shown = f"{loss:.3f}" if abs(loss) < 1e3 else f"{loss:.3g}"
     reached = (f"your learning rate {lr:.3g} reached a training loss of {shown} after {MOONS_STEPS} steps "
-               f"(test accuracy {run['test_accuracy']:.1%}); asked: below {MOONS_TARGET}")
+               f"(validation accuracy {run['val_accuracy']:.1%}); asked: below {MOONS_TARGET}")
     if np.isfinite(loss) and loss < MOONS_TARGET:
         return reached
     with np.errstate(invalid="ignore"):
