@@ -285,7 +285,7 @@ const markers = (document.body.innerText.match(/.{0,30}NBVAL_.{0,30}/g) || []);
 const wide = [];
 const describe = (el) => el.tagName.toLowerCase()
   + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
-const checked = 'pre, mjx-container[display="true"], .course-widget-box, .course-progress, table, img, .cell_output';
+const checked = 'pre, mjx-container[display="true"], table, img, .cell_output';
 for (const el of article.querySelectorAll(checked)) {
   if (el.closest('details:not([open])')) continue;
   const box = el.getBoundingClientRect();
@@ -299,7 +299,6 @@ for (const el of article.querySelectorAll(checked)) {
               (el.textContent || el.getAttribute('src') || '').trim().slice(0, 60));
   }
 }
-const bars = Array.from(document.querySelectorAll('.course-progress'));
 const images = Array.from(document.images);
 const hangulFaces = Array.from(document.fonts).filter(f => f.family.replace(/["']/g, '') === 'NanumGothic');
 return {
@@ -315,8 +314,6 @@ return {
   broken_images: images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src),
   hangul_chars: (document.body.innerText.match(/[\uAC00-\uD7A3]/g) || []).length,
   hangul_font_loaded: hangulFaces.filter(f => f.status === 'loaded').length,
-  bars: bars.length,
-  thin_bars: bars.filter(b => b.getBoundingClientRect().width < 60).length,
   widget_scripts: document.querySelectorAll('script[type^="application/vnd.jupyter.widget"]').length,
   not_implemented: document.body.innerText.includes('NotImplementedError'),
   has_secondary: !!document.querySelector('#pst-secondary-sidebar .toc-entry, #pst-secondary-sidebar nav a'),

@@ -8,8 +8,7 @@ Nothing is executed: the pages show the outputs stored in the notebooks. The bui
 with warnings as errors (``-W -n --keep-going``), then finishes the pages and ships only the
 assets they load, so that the site works with no network at all and stays light:
 
-- Pages (``finish_pages``). The tqdm progress bars, stored in the notebooks as Jupyter widget
-  state, are drawn as static HTML (no 1.9 MB widgets renderer); chapter pages get a "run this
+- Pages (``finish_pages``). Chapter pages get a "run this
   chapter yourself" box, exercises pages their ``solutions.py`` behind a toggle, the landing
   page a download of the whole course. The theme's 1.5 MB icon script is not loaded: its
   style sheet draws the same icons from its icon font, cut to the ~30 icons used (3 KB).
@@ -34,7 +33,6 @@ from __future__ import annotations
 import argparse
 import html
 import importlib.util
-import json
 import os
 import re
 import shutil
@@ -95,8 +93,6 @@ def pages(site: Path = SITE) -> list[Path]:
 
 # --- the pages --------------------------------------------------------------------------------
 
-WIDGET_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>\s*', re.S)
-WIDGET_VIEW = re.compile(r'<script type="application/vnd\.jupyter\.widget-view\+json">(.*?)</script>', re.S)
 ICON_SCRIPT = re.compile(r'<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\s*')
 # pydata-sphinx-theme loads Sphinx's search index on every page for its search-as-you-type
 # option, which is off here: the search box opens search.html, which loads them itself.
@@ -115,38 +111,6 @@ UNUSED_EXTENSIONS = [
 ]
 SEARCH_SCRIPTS = re.compile(
     r'<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>\s*')
-
-
-def _widget_html(models: dict, model_id: str) -> str:
-    """Static HTML for one stored widget: the boxes, texts and progress bars tqdm draws."""
-    model = models.get(model_id)
-    if model is None:
-        raise BookError(f"widget {model_id} is shown but its state is not stored in the notebook")
-    name, state = model["model_name"], model["state"]
-    if name in ("HBoxModel", "VBoxModel", "BoxModel"):
-        inner = "".join(_widget_html(models, child.removeprefix("IPY_MODEL_")) for child in state.get("children", []))
-        return f'<div class="course-widget-box">{inner}</div>'
-    if name in ("HTMLModel", "LabelModel"):
-        value = state.get("value", "") if name == "HTMLModel" else html.escape(state.get("value", ""))
-        return f'<span class="course-widget-text">{value}</span>' if value.strip() else ""
-    if name in ("FloatProgressModel", "IntProgressModel"):
-        low, high, value = state.get("min", 0), state.get("max", 100), state.get("value", 0)
-        share = 0.0 if high == low else max(0.0, min(1.0, (value - low) / (high - low)))
-        style = state.get("bar_style") or "info"
-        return (f'<span class="course-progress course-progress-{html.escape(style)}" role="progressbar" '
-                f'aria-valuemin="{low}" aria-valuemax="{high}" aria-valuenow="{value}">'
-                f'<span style="width: {100 * share:.1f}%"></span></span>')
-    raise BookError(f"a notebook shows a {name} widget; tools/book.py draws only tqdm's (boxes, texts, progress bars)")
-
-
-def static_widgets(page: str) -> str:
-    """Replace the widget views of a page with static HTML and drop the stored widget state."""
-    match = WIDGET_STATE.search(page)
-    if match is None:
-        return page
-    models = json.loads(html.unescape(match.group(1)) if "&quot;" in match.group(1) else match.group(1))["state"]
-    page = page[:match.start()] + page[match.end():]
-    return WIDGET_VIEW.sub(lambda m: _widget_html(models, json.loads(m.group(1))["model_id"]), page)
 
 
 def _after_title(page: str, snippet: str) -> str:
@@ -202,10 +166,10 @@ def _download_box(zip_bytes: int) -> str:
 
 
 def finish_pages(site: Path = SITE, zip_bytes: int = 0) -> None:
-    """Static progress bars, no icon script, the reader boxes; see the module docstring."""
+    """No icon script, no unused scripts, the reader boxes; see the module docstring."""
     for path in pages(site):
         rel = path.relative_to(site)
-        page = static_widgets(path.read_text(encoding="utf-8"))
+        page = path.read_text(encoding="utf-8")
         page = ICON_SCRIPT.sub("", page)
         if rel.as_posix() != "search.html":
             page = SEARCH_SCRIPTS.sub("", page)
