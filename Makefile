@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # The website's browser asset (MathJax), from book/package-lock.json.
 BOOK_NPM := book/node_modules/.package-lock.json
 
-.PHONY: lab test report book serve-book pdf browser clean progress fresh
+.PHONY: lab test report book serve-book pdf browser clean progress fresh lab-ko progress-ko fresh-ko korean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,23 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 lab: $(BIN)/.installed
 	$(BIN)/python tools/exercises.py sync
 	$(BIN)/jupyter lab chapters/00_tensors_autograd/00_tensors_autograd.ipynb
+
+# The Korean edition (한국어판): the same notebooks with Korean prose (*.ko.ipynb beside the English ones),
+# your copies my_exercises.ko.ipynb, and checker verdicts, hints and the progress table in Korean.
+lab-ko: $(BIN)/.installed
+	$(BIN)/python tools/exercises.py --lang ko sync
+	$(BIN)/jupyter lab chapters/00_tensors_autograd/00_tensors_autograd.ko.ipynb
+
+progress-ko: $(BIN)/.installed
+	@$(BIN)/python tools/exercises.py --lang ko progress
+
+fresh-ko: $(BIN)/.installed
+	@test -n "$(CHAPTER)" || { echo "장 번호를 주세요: make fresh-ko CHAPTER=05"; exit 2; }
+	$(BIN)/python tools/exercises.py --lang ko fresh $(CHAPTER)
+
+# Rebuild the Korean edition from the English notebooks and translations/ko/ (see translations/README.md).
+korean: $(BIN)/.installed
+	$(BIN)/python tools/i18n.py build
 
 # Every chapter and exercise: passed, failing (with the verdict) or not started, from your saved notebooks.
 progress: $(BIN)/.installed

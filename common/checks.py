@@ -46,7 +46,23 @@ CHAPTERS_DIR = Path(__file__).resolve().parent.parent / "chapters"
 MAX_MESSAGE = 320  # characters of a verdict's explanation; the rest is cut with "..."
 
 # --------------------------------------------------------------------------- language
-_LANG = os.environ.get("COURSE_LANG", "en") if os.environ.get("COURSE_LANG", "en") in ("en", "ko") else "en"
+def _notebook_language() -> str:
+    """``"ko"`` in the Korean edition: ``COURSE_LANG=ko``, or a notebook named ``*.ko.ipynb`` (JupyterLab tells
+    the kernel its notebook's path in ``JPY_SESSION_NAME``; VS Code in ``__vsc_ipynb_file__``); else ``"en"``."""
+    lang = os.environ.get("COURSE_LANG", "")
+    if lang in ("en", "ko"):
+        return lang
+    names = [os.environ.get("JPY_SESSION_NAME", "")]
+    try:
+        shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
+        if shell is not None:
+            names += [str(shell.user_ns.get(k, "")) for k in ("__session__", "__vsc_ipynb_file__")]
+    except Exception:  # no IPython, or one without a namespace: English
+        pass
+    return "ko" if any(name.endswith(".ko.ipynb") for name in names) else "en"
+
+
+_LANG = _notebook_language()
 
 TEXT = {
     "pass": {"en": "PASS", "ko": "통과"},
@@ -103,6 +119,18 @@ def set_language(lang: str) -> None:
 def say(key: str, **kwargs) -> str:
     """The engine's message ``key`` in the current language, filled in with ``kwargs``."""
     return TEXT[key][_LANG].format(**kwargs)
+
+
+def language() -> str:
+    """The language verdicts and hints are written in now: ``"en"`` or ``"ko"``."""
+    return _LANG
+
+
+def tr(en: str, ko: str) -> str:
+    """``en`` or ``ko``, whichever the learner reads: ``raise Fail(tr(f"wrong {x}", f"틀린 {x}"))``.
+
+    Call it when a check runs, never at import time (that would freeze the language)."""
+    return ko if _LANG == "ko" else en
 
 
 def _local(text) -> str:
@@ -211,13 +239,15 @@ def one_number(value, what: str, minimum: float = 0.0, inclusive: bool = False) 
     if isinstance(value, torch.Tensor) and value.numel() == 1 or isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     if value is None:
-        raise Fail(f"the {what} is None: did you forget `return`?")
+        raise Fail(say("none", what=what))
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise Fail(f"return one number, the {what}, not {cap(repr(value), 60)}")
+        raise Fail(tr(f"return one number, the {what}, not {cap(repr(value), 60)}",
+                      f"{what} 하나를 숫자로 반환하세요. {cap(repr(value), 60)}이(가) 아니라"))
     value = float(value)
     if not np.isfinite(value) or value < minimum or (value == minimum and not inclusive):
-        bound = f">= {minimum:g}" if inclusive else ("positive" if minimum == 0 else f"> {minimum:g}")
-        raise Fail(f"the {what} must be a finite number, {bound}, not {value!r}")
+        bound = f">= {minimum:g}" if inclusive else (tr("positive", "양수") if minimum == 0 else f"> {minimum:g}")
+        raise Fail(tr(f"the {what} must be a finite number, {bound}, not {value!r}",
+                      f"{what}은(는) 유한한 수({bound})여야 합니다. {value!r}은(는) 안 됩니다"))
     return value
 
 
@@ -274,7 +304,8 @@ def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: 
     if isinstance(expected, dict):
         if not isinstance(got, dict) or set(got) != set(expected):
             keys = sorted(map(str, expected))
-            return f"expected the {what} to be a dict with keys {keys}, got {type(got).__name__}"
+            return tr(f"expected the {what} to be a dict with keys {keys}, got {type(got).__name__}",
+                      f"{what}은(는) 키가 {keys}인 dict여야 하는데 {type(got).__name__}입니다")
         for key in expected:
             problem = compare_values(expected[key], got[key], rtol, atol, f"{what}[{key!r}]")
             if problem:
@@ -283,23 +314,31 @@ def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: 
     if isinstance(expected, (tuple, list)) and not isinstance(expected, str):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             kind = f"{len(got)} items" if isinstance(got, (tuple, list)) else type(got).__name__
-            return f"expected the {what} to be a sequence of {len(expected)} items, got {kind}"
+            kind_ko = f"{len(got)}개 항목" if isinstance(got, (tuple, list)) else type(got).__name__
+            return tr(f"expected the {what} to be a sequence of {len(expected)} items, got {kind}",
+                      f"{what}은(는) 항목 {len(expected)}개의 시퀀스여야 하는데 {kind_ko}입니다")
         for i, (e, g) in enumerate(zip(expected, got)):
             problem = compare_values(e, g, rtol, atol, f"{what}[{i}]")
             if problem:
                 return problem
         return None
     if isinstance(expected, str):
-        return None if got == expected else f"expected the {what} {cap(repr(expected), 80)}, got {cap(repr(got), 80)}"
+        if got == expected:
+            return None
+        e_s, g_s = cap(repr(expected), 80), cap(repr(got), 80)
+        return tr(f"expected the {what} {e_s}, got {g_s}", f"{what}: 기대값 {e_s}, 받은 값 {g_s}")
     if isinstance(expected, torch.Tensor) and not isinstance(got, torch.Tensor):
-        return f"expected the {what} to be a torch.Tensor, got {type(got).__name__}"
+        return tr(f"expected the {what} to be a torch.Tensor, got {type(got).__name__}",
+                  f"{what}은(는) torch.Tensor여야 하는데 {type(got).__name__}입니다")
     e, g = _as_array(expected), _as_array(got)
     if g is None:
-        return f"expected the {what} to be numeric, got {type(got).__name__}"
+        return tr(f"expected the {what} to be numeric, got {type(got).__name__}",
+                  f"{what}은(는) 숫자여야 하는데 {type(got).__name__}입니다")
     if e is None:
         raise TypeError(f"the expected {what} is not numeric")
     if e.shape != g.shape:
-        return f"wrong shape of the {what}: expected {_fmt_shape(e.shape)}, got {_fmt_shape(g.shape)}"
+        return tr(f"wrong shape of the {what}: expected {_fmt_shape(e.shape)}, got {_fmt_shape(g.shape)}",
+                  f"{what}의 모양(shape)이 틀렸습니다: 기대값 {_fmt_shape(e.shape)}, 받은 값 {_fmt_shape(g.shape)}")
     if e.dtype.kind in "biu" and g.dtype.kind == "f" and np.all(np.isfinite(g)) and np.array_equal(g, np.round(g)):
         g = g.astype(e.dtype)  # 3.0 for 3 is fine
     e_bool, g_bool = e.dtype == bool, g.dtype == bool
@@ -310,11 +349,14 @@ def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: 
     bad = ~np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
     if bad.any():
         idx = np.unravel_index(np.argmax(np.where(bad, np.nan_to_num(np.abs(g - e), nan=np.inf), -1.0)), e.shape)
-        where = f" at index {tuple(int(i) for i in idx)}" if e.ndim else ""
-        n_bad = f" ({int(bad.sum())} of {bad.size} values wrong)" if e.ndim else ""
+        index = tuple(int(i) for i in idx)
+        where = tr(f" at index {index}", f" (인덱스 {index})") if e.ndim else ""
+        n_bad = tr(f" ({int(bad.sum())} of {bad.size} values wrong)",
+                   f" ({bad.size}개 값 중 {int(bad.sum())}개가 틀림)") if e.ndim else ""
         exp_s, got_s = _fmt_pair(float(e[idx]), float(g[idx]))
         exp_s, got_s = (str(bool(e[idx])) if e_bool else exp_s), (str(bool(g[idx])) if g_bool else got_s)
-        return f"wrong value of the {what}{where}: expected {exp_s}, got {got_s}{n_bad}"
+        return tr(f"wrong value of the {what}{where}: expected {exp_s}, got {got_s}{n_bad}",
+                  f"{what}의 값이 틀렸습니다{where}: 기대값 {exp_s}, 받은 값 {got_s}{n_bad}")
     return None
 
 
@@ -327,15 +369,19 @@ def named_parts(*names: str) -> Callable:
 
     def compare(expected, got, rtol: float = 1e-5, atol: float = 1e-7) -> str | None:
         if got is None:
-            return f"the result is None: did you forget `return`? Expected a tuple ({', '.join(names)})"
+            return tr(f"the result is None: did you forget `return`? Expected a tuple ({', '.join(names)})",
+                      f"결과가 None입니다: `return`을 빠뜨렸나요? 튜플 ({', '.join(names)})을 반환해야 합니다")
         if not isinstance(got, (tuple, list)) or len(got) != len(names):
             kind = f"a {len(got)}-item {type(got).__name__}" if isinstance(got, (tuple, list)) else type(got).__name__
-            return f"expected a tuple ({', '.join(names)}), got {kind}"
+            kind_ko = (f"항목 {len(got)}개인 {type(got).__name__}" if isinstance(got, (tuple, list))
+                       else type(got).__name__)
+            return tr(f"expected a tuple ({', '.join(names)}), got {kind}",
+                      f"튜플 ({', '.join(names)})을 반환해야 하는데 {kind_ko}입니다")
         for name, e, g in zip(names, expected, got):
             problem = compare_values(e, g, rtol, atol, what=name)
             if problem:
                 if "wrong shape" in problem and np.shape(_as_array(g)) == np.shape(_as_array(e))[::-1]:
-                    problem += f": {name} is transposed"
+                    problem += tr(f": {name} is transposed", f": {name}이(가) 전치되어 있습니다")
                 return problem
         return None
 
@@ -379,6 +425,9 @@ def _arg_names(fn: Callable, n: int) -> list[str]:
 _RETURN_WORDS = {float: "a Python float (e.g. float(x) or tensor.item())", int: "a Python int (e.g. int(n))",
                  bool: "a Python bool", str: "a string", list: "a list", tuple: "a tuple",
                  np.ndarray: "a NumPy array", torch.Tensor: "a torch.Tensor"}
+_RETURN_WORDS_KO = {float: "파이썬 float(예: float(x)나 tensor.item())", int: "파이썬 int(예: int(n))",
+                    bool: "파이썬 bool", str: "문자열", list: "리스트", tuple: "튜플",
+                    np.ndarray: "NumPy 배열", torch.Tensor: "torch.Tensor"}
 
 
 def _check_type(got, returns) -> str | None:
@@ -393,6 +442,8 @@ def _check_type(got, returns) -> str | None:
         ok = isinstance(got, returns)
     if ok:
         return None
+    if language() == "ko":
+        return f"{_RETURN_WORDS_KO.get(returns, returns.__name__)}을(를) 반환하세요. {type(got).__name__}이(가) 아니라"
     return f"return {_RETURN_WORDS.get(returns, returns.__name__)}, not {type(got).__name__}"
 
 
@@ -439,9 +490,10 @@ class Exercise:
         except Fail as verdict:
             return CheckResult(self.name, False, self._failure(verdict))
         except RecursionError:
-            return CheckResult(self.name, False, self._failure("your code recursed too deeply"))
+            return CheckResult(self.name, False, self._failure(tr("your code recursed too deeply",
+                                                                  "코드의 재귀가 너무 깊어졌습니다")))
         except Exception as err:  # a learner's value that cannot even be compared or printed
-            return CheckResult(self.name, False, self._failure(say("compare_failed", what="answer",
+            return CheckResult(self.name, False, self._failure(say("compare_failed", what=tr("answer", "답"),
                                                                    err=describe_error(err))))
         return CheckResult(self.name, True, cap(_local(message) if message else say("correct", n=self.n_cases)))
 
@@ -516,7 +568,7 @@ class Exercise:
     def _check_cases(self, fn) -> str | None:
         reference = None
         for c in [*self.examples, *self._cases()]:
-            label = say("brief_example") if c.literal and not c.label else c.label
+            label = say("brief_example") if c.literal and not c.label else _local(c.label)
             if c.literal:
                 expected = c.expected
             else:
@@ -544,10 +596,13 @@ class Exercise:
     @staticmethod
     def _differentiable(got) -> str | None:
         if not isinstance(got, torch.Tensor):
-            return f"return a torch.Tensor that supports .backward(), not {type(got).__name__}"
+            return tr(f"return a torch.Tensor that supports .backward(), not {type(got).__name__}",
+                      f".backward()를 지원하는 torch.Tensor를 반환하세요. {type(got).__name__}이(가) 아니라")
         if not got.requires_grad:
-            return ("the result does not carry gradients (requires_grad is False): stay with torch operations, "
-                    "no .item(), .numpy(), .detach() or torch.tensor(...) on the way")
+            return tr("the result does not carry gradients (requires_grad is False): stay with torch operations, "
+                      "no .item(), .numpy(), .detach() or torch.tensor(...) on the way",
+                      "결과가 기울기를 전달하지 않습니다(requires_grad가 False): 중간에 .item(), .numpy(), .detach(), "
+                      "torch.tensor(...)를 쓰지 말고 torch 연산만 쓰세요")
         return None
 
 
@@ -577,23 +632,31 @@ class Chapter:
         """
 
         def judge(fn):
-            got = call(fn, label="your prediction")
+            got = call(fn, label=tr("your prediction", "여러분의 예측"))
             right = getattr(self.solutions(), name)()
             if options is not None:
                 if not isinstance(got, str) or got.strip().lower() not in options:
-                    raise Fail(f"answer with one of {', '.join(repr(k) for k in options)}, not {cap(repr(got), 60)}")
-                if got.strip().lower() != right:
-                    raise Fail(f"not what happens: you chose {got.strip().lower()!r} "
-                               f"({_local(options[got.strip().lower()])}). {_local(why)}")
-                return f"right, {right!r} ({_local(options[right])}). {_local(why)}"
+                    keys = ", ".join(repr(k) for k in options)
+                    raise Fail(tr(f"answer with one of {keys}, not {cap(repr(got), 60)}",
+                                  f"{keys} 중 하나로 답하세요. {cap(repr(got), 60)}은(는) 안 됩니다"))
+                chose = got.strip().lower()
+                if chose != right:
+                    raise Fail(tr(f"not what happens: you chose {chose!r} ({_local(options[chose])}). {_local(why)}",
+                                  f"실제로는 그렇게 되지 않습니다: {chose!r}({_local(options[chose])})를 골랐습니다. "
+                                  f"{_local(why)}"))
+                return tr(f"right, {right!r} ({_local(options[right])}). {_local(why)}",
+                          f"정답, {right!r}({_local(options[right])}). {_local(why)}")
             value = _as_array(got)
             if value is None or value.size != 1 or isinstance(got, bool):
-                raise Fail(f"answer with one number, not {cap(repr(got), 60)}")
+                raise Fail(tr(f"answer with one number, not {cap(repr(got), 60)}",
+                              f"숫자 하나로 답하세요. {cap(repr(got), 60)}은(는) 안 됩니다"))
             value = float(value.reshape(()))
             if not np.isclose(value, right, rtol=tolerance or 1e-9, atol=0 if tolerance else 1e-12):
-                raise Fail(f"not what happens: you predicted {value:.6g}, the next cell shows {right:.6g}. "
-                           f"{_local(why)}")
-            return f"right, {right:.6g}. {_local(why)}"
+                raise Fail(tr(f"not what happens: you predicted {value:.6g}, the next cell shows {right:.6g}. "
+                              f"{_local(why)}",
+                              f"실제로는 그렇게 되지 않습니다: {value:.6g}로 예측했지만 "
+                              f"다음 셀은 {right:.6g}를 보여 줍니다. {_local(why)}"))
+            return tr(f"right, {right:.6g}. {_local(why)}", f"정답, {right:.6g}. {_local(why)}")
 
         return self.exercise(name, judge=judge, **more)
 

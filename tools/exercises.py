@@ -3,6 +3,8 @@
     python tools/exercises.py sync            # make chapters/*/my_exercises.ipynb where missing (make lab runs it)
     python tools/exercises.py fresh 05        # start chapter 05's exercises afresh; the old copy is kept
     python tools/exercises.py progress        # every chapter and exercise: passed, failing or not started
+    python tools/exercises.py --lang ko sync  # the Korean edition: my_exercises.ko.ipynb from exercises.ko.ipynb,
+                                              # and (with progress) the table and verdicts in Korean
 
 ``exercises.ipynb`` in each chapter is the course's copy and changes with the course; the learner
 works in ``my_exercises.ipynb`` beside it, which git ignores and no update of the course touches.
@@ -20,6 +22,7 @@ import argparse
 import ast
 import contextlib
 import copy
+import functools
 import io
 import json
 import os
@@ -35,11 +38,26 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 MINE = "my_exercises.ipynb"
 TEMPLATE = "exercises.ipynb"
+# The Korean edition's notebooks (built by tools/i18n.py) and the learner's copies of them.
+FILES = {"en": (TEMPLATE, MINE), "ko": ("exercises.ko.ipynb", "my_exercises.ko.ipynb")}
+WORDS = {
+    "en": {"new": "New in this version of the course", "passed": "{p}/{n} passed",
+           "total": "\n{p} of {n} exercises passed, {f} failing, {t} not started.",
+           "absent": "not in your notebook yet",
+           "cell": "your cell {i} fails: {what}", "slow": "took too long", "timeout": "the check took over {s} s",
+           "checked": "(checked in {s:.0f} s; save your notebook first: this reads the saved file)"},
+    "ko": {"new": "이 버전의 강의에 새로 추가된 문제", "passed": "{n}개 중 {p}개 통과",
+           "total": "\n문제 {n}개 중 {p}개 통과, {f}개 실패, {t}개 시작 전.", "absent": "아직 노트북에 없습니다",
+           "cell": "여러분의 셀 {i}에서 오류가 납니다: {what}", "slow": "너무 오래 걸렸습니다",
+           "timeout": "검사가 {s}초를 넘었습니다",
+           "checked": "({s:.0f}초 동안 검사함. 노트북을 먼저 저장하세요: 저장된 파일을 읽습니다)"},
+}
 CHECK_TIMEOUT_S = 30  # one exercise's check; an endless loop in a learner's function ends here
 
 
-def chapter_dirs(chapters: Path = CHAPTERS, only: list[str] | None = None) -> list[Path]:
-    dirs = sorted(p for p in chapters.iterdir() if p.is_dir() and p.name[:2].isdigit() and (p / TEMPLATE).exists())
+def chapter_dirs(chapters: Path = CHAPTERS, only: list[str] | None = None, lang: str = "en") -> list[Path]:
+    template = FILES[lang][0]
+    dirs = sorted(p for p in chapters.iterdir() if p.is_dir() and p.name[:2].isdigit() and (p / template).exists())
     return [p for p in dirs if not only or p.name[:2] in only]
 
 
@@ -107,14 +125,14 @@ def _blank_outputs(cell: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- sync and fresh
-def sync(chapters: Path = CHAPTERS, only: list[str] | None = None) -> list[str]:
+def sync(chapters: Path = CHAPTERS, only: list[str] | None = None, lang: str = "en") -> list[str]:
     """Make every missing ``my_exercises.ipynb``; append exercises a newer course added. Returns what it did."""
     done = []
-    for chapter in chapter_dirs(chapters, only):
-        template, mine = chapter / TEMPLATE, chapter / MINE
+    for chapter in chapter_dirs(chapters, only, lang):
+        template, mine = chapter / FILES[lang][0], chapter / FILES[lang][1]
         if not mine.exists():
             shutil.copyfile(template, mine)
-            done.append(f"{chapter.name}: made {MINE}")
+            done.append(f"{chapter.name}: made {mine.name}")
             continue
         course = _read(template)
         learner = _read(mine)
@@ -124,7 +142,7 @@ def sync(chapters: Path = CHAPTERS, only: list[str] | None = None) -> list[str]:
         if not new:
             continue
         heading = {"cell_type": "markdown", "metadata": {},
-                   "source": [f"## New in this version of the course: {', '.join(f'`{n}`' for n in new)}"]}
+                   "source": [f"## {WORDS[lang]['new']}: {', '.join(f'`{n}`' for n in new)}"]}
         learner["cells"].append(heading)
         for cells in new.values():
             learner["cells"].extend(_blank_outputs(c) for c in cells)
@@ -136,23 +154,23 @@ def sync(chapters: Path = CHAPTERS, only: list[str] | None = None) -> list[str]:
                 if ids.count(cell["id"]) > 1:
                     cell["id"] = f"{cell['id']}-{i}"
         _write(learner, mine)
-        done.append(f"{chapter.name}: added {', '.join(new)} to {MINE}")
+        done.append(f"{chapter.name}: added {', '.join(new)} to {mine.name}")
     return done
 
 
-def fresh(number: str, chapters: Path = CHAPTERS) -> str:
+def fresh(number: str, chapters: Path = CHAPTERS, lang: str = "en") -> str:
     """Start one chapter's exercises afresh; the old copy is renamed, never deleted."""
-    dirs = chapter_dirs(chapters, [number.zfill(2)])
+    dirs = chapter_dirs(chapters, [number.zfill(2)], lang)
     if not dirs:
         raise SystemExit(f"no chapter {number!r}: give its number, e.g. 05")
     chapter = dirs[0]
-    mine = chapter / MINE
+    template, mine = chapter / FILES[lang][0], chapter / FILES[lang][1]
     message = ""
     if mine.exists():
-        kept = chapter / f"my_exercises.{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
+        kept = chapter / mine.name.replace("my_exercises.", f"my_exercises.{time.strftime('%Y%m%d-%H%M%S')}.")
         mine.rename(kept)
         message = f"your previous work is kept in {kept.relative_to(chapters.parent)}; "
-    shutil.copyfile(chapter / TEMPLATE, mine)
+    shutil.copyfile(template, mine)
     return f"{message}{mine.relative_to(chapters.parent)} starts afresh"
 
 
@@ -176,16 +194,21 @@ def _on_alarm(signum, frame):
     raise _Timeout
 
 
-def check_chapter(chapter: Path) -> dict:
+def check_chapter(chapter: Path, lang: str = "en") -> dict:
     """Run a chapter's saved definitions and check every exercise (in a worker process)."""
     import importlib
 
     import matplotlib
 
+    from common.checks import set_language
+
     matplotlib.use("Agg")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    set_language(lang)
+    words = WORDS[lang]
     module = importlib.import_module(f"common.checkers.ch{chapter.name[:2]}")
-    path = chapter / MINE if (chapter / MINE).exists() else chapter / TEMPLATE
+    template, mine = chapter / FILES[lang][0], chapter / FILES[lang][1]
+    path = mine if mine.exists() else template
     nb = _read(path)
     code = [_source(c) for c in nb["cells"] if c["cell_type"] == "code"]
     namespace: dict = {"__name__": "__main__"}
@@ -209,9 +232,9 @@ def check_chapter(chapter: Path) -> dict:
             except BaseException as err:  # the learner's cell is broken: say so for what it defines
                 if isinstance(err, KeyboardInterrupt):
                     raise
-                what = "took too long" if isinstance(err, _Timeout) else f"{type(err).__name__}: {err}"
+                what = words["slow"] if isinstance(err, _Timeout) else f"{type(err).__name__}: {err}"
                 for name in _bound_names(source):
-                    broken[name] = f"your cell {i + 1} fails: {what}"
+                    broken[name] = words["cell"].format(i=i + 1, what=what)
             finally:
                 if has_alarm:
                     signal.alarm(0)
@@ -221,7 +244,7 @@ def check_chapter(chapter: Path) -> dict:
                 rows.append({"name": name, "status": "failing", "verdict": broken[name]})
                 continue
             if name not in namespace:
-                rows.append({"name": name, "status": "not started", "verdict": "not in your notebook yet"})
+                rows.append({"name": name, "status": "not started", "verdict": words["absent"]})
                 continue
             try:
                 if has_alarm:
@@ -230,7 +253,7 @@ def check_chapter(chapter: Path) -> dict:
                     result = ex.check(namespace[name])
                 rows.append({"name": name, "status": result.status, "verdict": result.message})
             except _Timeout:
-                rows.append({"name": name, "status": "failing", "verdict": f"the check took over {CHECK_TIMEOUT_S} s"})
+                rows.append({"name": name, "status": "failing", "verdict": words["timeout"].format(s=CHECK_TIMEOUT_S)})
             finally:
                 if has_alarm:
                     signal.alarm(0)
@@ -243,24 +266,27 @@ def check_chapter(chapter: Path) -> dict:
     return {"chapter": chapter.name, "notebook": path.name, "exercises": rows}
 
 
-def progress(chapters: Path = CHAPTERS, only: list[str] | None = None, workers: int = 2) -> list[dict]:
-    dirs = chapter_dirs(chapters, only)
+def progress(chapters: Path = CHAPTERS, only: list[str] | None = None, workers: int = 2,
+             lang: str = "en") -> list[dict]:
+    dirs = chapter_dirs(chapters, only, lang)
     with ProcessPoolExecutor(max_workers=max(1, min(workers, len(dirs)))) as pool:
-        return list(pool.map(check_chapter, dirs))
+        return list(pool.map(functools.partial(check_chapter, lang=lang), dirs))
 
 
 MARKS = {"passed": "pass", "failing": "fail", "not started": "todo"}  # the engine's words, in its language
 
 
-def format_table(report: list[dict], width: int = 110) -> str:
-    from common.checks import say
+def format_table(report: list[dict], width: int = 110, lang: str = "en") -> str:
+    from common.checks import say, set_language
 
+    set_language(lang)
     lines = []
     totals = {"passed": 0, "failing": 0, "not started": 0}
     for chapter in report:
         rows = chapter["exercises"]
         passed = sum(r["status"] == "passed" for r in rows)
-        lines.append(f"{chapter['chapter']}  ({chapter['notebook']})  {passed}/{len(rows)} passed")
+        lines.append(f"{chapter['chapter']}  ({chapter['notebook']})  "
+                     + WORDS[lang]["passed"].format(p=passed, n=len(rows)))
         for r in rows:
             totals[r["status"]] += 1
             line = f"  {say(MARKS[r['status']])} {r['name']}"
@@ -269,13 +295,15 @@ def format_table(report: list[dict], width: int = 110) -> str:
                 line += f": {verdict}"
             lines.append(line if len(line) <= width else line[: width - 3] + "...")
     total = sum(totals.values())
-    lines.append(f"\n{totals['passed']} of {total} exercises passed, {totals['failing']} failing, "
-                 f"{totals['not started']} not started.")
+    lines.append(WORDS[lang]["total"].format(p=totals["passed"], n=total, f=totals["failing"],
+                                             t=totals["not started"]))
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lang", choices=sorted(FILES), default="en",
+                        help="ko: the Korean edition's notebooks, and the table in Korean")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("sync", help="make missing my_exercises.ipynb; add exercises a newer course added")
     p_fresh = sub.add_parser("fresh", help="start one chapter's exercises afresh (the old copy is kept)")
@@ -285,19 +313,19 @@ def main(argv: list[str] | None = None) -> int:
     p_prog.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     if args.command == "sync":
-        for line in sync():
+        for line in sync(lang=args.lang):
             print(line)
         return 0
     if args.command == "fresh":
-        print(fresh(args.chapter))
+        print(fresh(args.chapter, lang=args.lang))
         return 0
     start = time.perf_counter()
-    report = progress(only=[c.zfill(2) for c in args.chapters] or None)
+    report = progress(only=[c.zfill(2) for c in args.chapters] or None, lang=args.lang)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
-        print(format_table(report))
-        print(f"(checked in {time.perf_counter() - start:.0f} s; save your notebook first: this reads the saved file)")
+        print(format_table(report, lang=args.lang))
+        print(WORDS[args.lang]["checked"].format(s=time.perf_counter() - start))
     return 0
 
 

@@ -125,6 +125,7 @@ def main() -> int:
     notebooks = [p.resolve() for p in args.notebooks] or sorted(
         p for p in (ROOT / "chapters").glob("*/*.ipynb")
         if ".ipynb_checkpoints" not in p.parts and not p.name.startswith("my_")  # not the learner's own copies
+        and not p.name.endswith(".ko.ipynb")  # the Korean edition is built from the English (tools/i18n.py)
     )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     failed = 0
