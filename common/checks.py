@@ -293,19 +293,29 @@ def _fmt_pair(e: float, g: float) -> tuple[str, str]:
     return repr(float(e)), repr(float(g))
 
 
+def _what(what: str) -> str:
+    """The name of a compared value as the learner reads it: the engine's default "result" is "결과" in Korean."""
+    if _LANG == "ko":
+        for en, ko in (("result", "결과"), ("answer", "답")):
+            if what == en or what.startswith(en + "["):
+                return ko + what[len(en):]
+    return what
+
+
 def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: str = "result") -> str | None:
     """Describe how ``got`` differs from ``expected`` (arrays, tensors, numbers, strings, tuples), or None if equal.
 
     A float32 or float16 answer is compared with a tolerance fit for its precision (relative 1e-3);
     a string is never read as a number; a tensor that requires grad is compared by its values.
     """
+    w = _what(what)  # "result" -> "결과" in Korean
     if got is None and expected is not None:
-        return say("none", what=what)
+        return say("none", what=w)
     if isinstance(expected, dict):
         if not isinstance(got, dict) or set(got) != set(expected):
             keys = sorted(map(str, expected))
             return tr(f"expected the {what} to be a dict with keys {keys}, got {type(got).__name__}",
-                      f"{what}은(는) 키가 {keys}인 dict여야 하는데 {type(got).__name__}입니다")
+                      f"{w}은(는) 키가 {keys}인 dict여야 하는데 {type(got).__name__}입니다")
         for key in expected:
             problem = compare_values(expected[key], got[key], rtol, atol, f"{what}[{key!r}]")
             if problem:
@@ -316,7 +326,7 @@ def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: 
             kind = f"{len(got)} items" if isinstance(got, (tuple, list)) else type(got).__name__
             kind_ko = f"{len(got)}개 항목" if isinstance(got, (tuple, list)) else type(got).__name__
             return tr(f"expected the {what} to be a sequence of {len(expected)} items, got {kind}",
-                      f"{what}은(는) 항목 {len(expected)}개의 시퀀스여야 하는데 {kind_ko}입니다")
+                      f"{w}은(는) 항목 {len(expected)}개의 시퀀스여야 하는데 {kind_ko}입니다")
         for i, (e, g) in enumerate(zip(expected, got)):
             problem = compare_values(e, g, rtol, atol, f"{what}[{i}]")
             if problem:
@@ -326,19 +336,19 @@ def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: 
         if got == expected:
             return None
         e_s, g_s = cap(repr(expected), 80), cap(repr(got), 80)
-        return tr(f"expected the {what} {e_s}, got {g_s}", f"{what}: 기대값 {e_s}, 받은 값 {g_s}")
+        return tr(f"expected the {what} {e_s}, got {g_s}", f"{w}: 기대값 {e_s}, 받은 값 {g_s}")
     if isinstance(expected, torch.Tensor) and not isinstance(got, torch.Tensor):
         return tr(f"expected the {what} to be a torch.Tensor, got {type(got).__name__}",
-                  f"{what}은(는) torch.Tensor여야 하는데 {type(got).__name__}입니다")
+                  f"{w}은(는) torch.Tensor여야 하는데 {type(got).__name__}입니다")
     e, g = _as_array(expected), _as_array(got)
     if g is None:
         return tr(f"expected the {what} to be numeric, got {type(got).__name__}",
-                  f"{what}은(는) 숫자여야 하는데 {type(got).__name__}입니다")
+                  f"{w}은(는) 숫자여야 하는데 {type(got).__name__}입니다")
     if e is None:
         raise TypeError(f"the expected {what} is not numeric")
     if e.shape != g.shape:
         return tr(f"wrong shape of the {what}: expected {_fmt_shape(e.shape)}, got {_fmt_shape(g.shape)}",
-                  f"{what}의 모양(shape)이 틀렸습니다: 기대값 {_fmt_shape(e.shape)}, 받은 값 {_fmt_shape(g.shape)}")
+                  f"{w}의 모양(shape)이 틀렸습니다: 기대값 {_fmt_shape(e.shape)}, 받은 값 {_fmt_shape(g.shape)}")
     if e.dtype.kind in "biu" and g.dtype.kind == "f" and np.all(np.isfinite(g)) and np.array_equal(g, np.round(g)):
         g = g.astype(e.dtype)  # 3.0 for 3 is fine
     e_bool, g_bool = e.dtype == bool, g.dtype == bool
@@ -356,7 +366,7 @@ def compare_values(expected, got, rtol: float = 1e-5, atol: float = 1e-7, what: 
         exp_s, got_s = _fmt_pair(float(e[idx]), float(g[idx]))
         exp_s, got_s = (str(bool(e[idx])) if e_bool else exp_s), (str(bool(g[idx])) if g_bool else got_s)
         return tr(f"wrong value of the {what}{where}: expected {exp_s}, got {got_s}{n_bad}",
-                  f"{what}의 값이 틀렸습니다{where}: 기대값 {exp_s}, 받은 값 {got_s}{n_bad}")
+                  f"{w}의 값이 틀렸습니다{where}: 기대값 {exp_s}, 받은 값 {got_s}{n_bad}")
     return None
 
 
@@ -654,7 +664,7 @@ class Chapter:
             if not np.isclose(value, right, rtol=tolerance or 1e-9, atol=0 if tolerance else 1e-12):
                 raise Fail(tr(f"not what happens: you predicted {value:.6g}, the next cell shows {right:.6g}. "
                               f"{_local(why)}",
-                              f"실제로는 그렇게 되지 않습니다: {value:.6g}로 예측했지만 "
+                              f"실제로는 그렇게 되지 않습니다: {value:.6g}(으)로 예측했지만 "
                               f"다음 셀은 {right:.6g}를 보여 줍니다. {_local(why)}"))
             return tr(f"right, {right:.6g}. {_local(why)}", f"정답, {right:.6g}. {_local(why)}")
 

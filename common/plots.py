@@ -34,18 +34,20 @@ def use_course_style() -> None:
     )
 
 
+# Both languages in the figure: the Korean edition shows the English notebook's figures as they are.
 HISTORY_LABELS = {
-    "loss": "training loss",
-    "val_loss": "validation loss",
-    "metric": "training accuracy",
-    "val_metric": "validation accuracy",
+    "loss": "training loss (학습 손실)",
+    "val_loss": "validation loss (검증 손실)",
+    "metric": "training accuracy (학습 정확도)",
+    "val_metric": "validation accuracy (검증 정확도)",
 }
 
 
 def plot_history(history: dict, keys=("loss", "val_loss"), ax=None, title: str | None = None, labels=None):
     """Draw the per-epoch curves ``history[k]`` for each key present; returns the axes.
 
-    The legend names the quantity ("validation accuracy", not "val_metric"); ``labels`` maps a key
+    The legend names the quantity in both languages ("validation accuracy (검증 정확도)", not "val_metric");
+    ``labels`` maps a key
     to another name, e.g. ``{"val_loss": "test loss"}`` when the evaluated split is not validation.
     """
     ax = ax or plt.subplots()[1]
@@ -53,7 +55,7 @@ def plot_history(history: dict, keys=("loss", "val_loss"), ax=None, title: str |
     for k in keys:
         if k in history:
             ax.plot(range(1, len(history[k]) + 1), history[k], marker="o", ms=3, label=names.get(k, k))
-    ax.set_xlabel("epoch")
+    ax.set_xlabel("epoch (에폭)")
     ax.legend()
     if title:
         ax.set_title(title)
@@ -123,15 +125,15 @@ def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
     return m
 
 
-def plot_confusion_matrix(matrix: np.ndarray, class_names=None, ax=None, title: str = "confusion matrix"):
+def plot_confusion_matrix(matrix: np.ndarray, class_names=None, ax=None, title: str = "confusion matrix (혼동 행렬)"):
     """Heat map of a confusion matrix with the count written in every cell."""
     ax = ax or plt.subplots(figsize=(5, 4.5))[1]
     ax.imshow(matrix, cmap="Blues")
     names = class_names if class_names is not None else range(len(matrix))
     ax.set_xticks(range(len(matrix)), names)
     ax.set_yticks(range(len(matrix)), names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xlabel("predicted (예측)")
+    ax.set_ylabel("true (정답)")
     ax.grid(False)
     for (i, j), v in np.ndenumerate(matrix):
         ax.text(j, i, str(v), ha="center", va="center", fontsize=8, color="white" if v > matrix.max() / 2 else "black")

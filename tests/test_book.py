@@ -1,6 +1,8 @@
 """The course website (`make book`): it builds offline with warnings as errors, lists every
 chapter, loads nothing from outside the site, ships only what its pages load, and reads right
-in a real browser, on every page, at desktop and at phone width.
+in a real browser, on every page, at desktop and at phone width. The Korean edition is a second
+site in ko/, every page at the English page's path, each page linking to its twin; its pages are
+crawled at desktop width, and a sample of them at phone width too.
 
 The browser tests drive headless Chromium through ChromeDriver (Debian packages `chromium` and
 `chromium-driver`; `make browser` installs them). Where no Chromium is installed they are
@@ -67,6 +69,18 @@ def test_toc_lists_every_chapter_then_its_exercises_in_order():
     assert reference == ["GLOSSARY", "datasets/README"]
 
 
+def test_korean_search_index_cuts_particles():
+    """The Korean site's index stores a Hangul word also without its particle: "합성곱은" is found by 합성곱."""
+    spec = importlib.util.spec_from_file_location("korean_search", BOOK / "_ext" / "korean_search.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.korean_forms("합성곱은") == ["합성곱은", "합성곱"]
+    assert module.korean_forms("어텐션에서") == ["어텐션에서", "어텐션"]
+    assert module.korean_forms("층을") == ["층을"], "a one-syllable stem is too short to cut"
+    searcher = module.SearchKorean({})
+    assert {"합성곱", "합성곱은", "gradient"} <= set(searcher.split("합성곱은 gradient"))
+
+
 def test_book_never_executes_notebooks():
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
     assert config["execute"]["execute_notebooks"] == "off"
@@ -86,9 +100,14 @@ def site():
 
 
 def _pages(site: Path) -> list[str]:
-    """Every page of the site but index.html, which only redirects to README.html."""
-    return [p.relative_to(site).as_posix() for p in _book_tool().pages(site)
-            if p.relative_to(site).as_posix() != "index.html"]
+    """Every page of both sites but the index.html pages, which only redirect to README.html."""
+    return [p.relative_to(site).as_posix() for p in _book_tool().both_pages(site)
+            if p.name != "index.html" or p.parent not in (site, site / "ko")]
+
+
+# Korean pages also read at phone width (all Korean pages are read at desktop width).
+KO_PHONE = ["ko/README.html", "ko/chapters/03_gradient_descent/03_gradient_descent.html",
+            "ko/chapters/05_cnn/exercises.html", "ko/GLOSSARY.html", "ko/search.html"]
 
 
 def test_site_has_every_page_and_the_reader_extras(site):
@@ -111,6 +130,33 @@ def test_site_has_every_page_and_the_reader_extras(site):
                    *(f"chapters/{d.name}/{d.name}.ipynb" for d in CHAPTER_DIRS)]:
         assert f"{top}/{needed}" in names, needed
     assert not [n for n in names if "/.venv/" in n or "/_build/" in n or "/node_modules/" in n]
+    assert f"{top}/README.ko.md" in names and f"{top}/chapters/05_cnn/05_cnn.ko.ipynb" in names
+
+
+def test_every_page_has_a_twin_in_the_other_language(site):
+    """Each English page links to the same page in Korean (ko/) and back; the Korean pages speak Korean."""
+    english = [p for p in _pages(site) if not p.startswith("ko/")]
+    korean = [p for p in _pages(site) if p.startswith("ko/")]
+    assert sorted("ko/" + p for p in english) == sorted(korean)
+    interface = [en for en, _ in _book_tool().KO_INTERFACE]
+    for page in english:
+        text = (site / page).read_text(encoding="utf-8")
+        depth = "../" * page.count("/")
+        assert f'href="{depth}ko/{page}" hreflang="ko"' in text, f"{page}: no switch to Korean"
+    for page in korean:
+        text = (site / page).read_text(encoding="utf-8")
+        rel = page.removeprefix("ko/")
+        depth = "../" * rel.count("/")
+        assert f'href="{depth}../{rel}" hreflang="en"' in text, f"{page}: no switch to English"
+        assert '<html lang="ko"' in text, page
+        left = [en for en in interface if en in text]
+        assert not left, f"{page} shows the theme's English interface: {left}"
+    for d in CHAPTER_DIRS:
+        lesson = (site / "ko" / "chapters" / d.name / f"{d.name}.html").read_text(encoding="utf-8")
+        assert "직접 실행하기" in lesson and f"chapters/{d.name}/{d.name}.ko.ipynb" in lesson
+        exercises = (site / "ko" / "chapters" / d.name / "exercises.html").read_text(encoding="utf-8")
+        assert "참고 답안" in exercises and "할 일" in exercises, f"{d.name}: Korean verdicts in the outputs"
+        assert (site / "ko" / "chapters" / d.name / "solutions.py").is_file()
 
 
 def test_no_page_loads_anything_from_outside_the_site(site):
@@ -164,7 +210,7 @@ def test_site_ships_no_unused_bundles(site):
     assert len(tags) == 1 and "startup.js" in tags[0], tags
     assert not list((site / "_static").rglob("startup.js")), "Jupyter Book adds a script tag per .js under _static/"
     fonts = {p.name: p.stat().st_size for p in (site / "_static" / "fonts").iterdir()}
-    assert "NanumGothic.woff" in fonts and "NanumGothicBold.woff" in fonts
+    assert "NanumGothic-1.woff" in fonts and "NanumGothicBold-1.woff" in fonts
     assert max(fonts.values()) < 250_000, f"fonts are cut to the characters the site uses: {fonts}"
 
 
@@ -392,6 +438,8 @@ def crawl(browser, server, site):
     for width in WIDTHS:
         _set_width(browser, width)
         for page in _pages(site):
+            if width == "phone" and page.startswith("ko/") and page not in KO_PHONE:
+                continue
             began = time.monotonic()
             settled = _visit(browser, f"{server}/{page}")
             info = browser.execute_script(_INSPECT)
@@ -477,11 +525,12 @@ def _served_fonts(site: Path) -> dict[str, set[int]]:
 def test_every_character_has_a_glyph_in_the_fonts_the_site_serves(crawl, site):
     """No tofu on any machine: every character on every page (math text included) is drawn
     by a font that the site serves and that is in the font stack of the text around it."""
-    fonts = _served_fonts(site)
+    served = {"en": _served_fonts(site), "ko": _served_fonts(site / "ko")}
     missing = {}
     for (width, page), info in crawl.items():
         if width != "desktop":
             continue
+        fonts = served["ko" if page.startswith("ko/") else "en"]
         for stack, chars in info["glyphs"].items():
             families = [f.strip().strip("\"'") for f in stack.split(",")]
             drawn = set().union(*(fonts.get(f, set()) for f in families))
@@ -500,6 +549,8 @@ def test_hangul_is_drawn_with_the_served_font(crawl):
     assert not {k: i["hangul_font_loaded"] for k, i in pages.items() if not i["hangul_font_loaded"]}
     for page in ("chapters/09_transformer/09_transformer.html", "GLOSSARY.html"):
         assert crawl[("desktop", page)]["hangul_chars"] >= 300
+    for d in CHAPTER_DIRS:  # a Korean lesson is Korean prose
+        assert crawl[("desktop", f"ko/chapters/{d.name}/{d.name}.html")]["hangul_chars"] >= 3000, d.name
 
 
 def test_nothing_is_wider_than_the_column(crawl):
@@ -550,26 +601,33 @@ def test_first_visit_weight_stays_in_budget(crawl, site):
                if p.suffix in (".js", ".css", ".woff", ".woff2") and p.is_file()}
     # MathJax fetches a TeX extension or one of its fonts only when a formula needs it, and the
     # "Course" fonts are the last fallback: used only where the reader's machine lacks a glyph.
-    lazy = ("mathjax/input/tex/extensions/", "mathjax/output/chtml/fonts/woff-v2/", "_static/fonts/DejaVu")
-    never = sorted(p for p in shipped - loaded if not p.startswith(lazy))
+    # The Hangul files after the first (most frequent syllables) load only for pages that use rarer ones.
+    lazy = ("mathjax/input/tex/extensions/", "mathjax/output/chtml/fonts/woff-v2/", "_static/fonts/DejaVu",
+            "_static/fonts/NanumGothic")
+    never = sorted(p for p in shipped - loaded if not p.removeprefix("ko/").startswith(lazy))
     assert not never, f"shipped but no page loads them: {never}"
 
 
 def test_search_finds_english_and_korean(browser, server):
+    """Both sites find a chapter by an English and by a Korean word."""
     from selenium.webdriver.common.by import By
 
     _set_width(browser, "desktop")
-    for query in ("attention", "어텐션"):
-        browser.get(f"{server}/search.html?q={query}")
+    searches = [("", "attention", "08_attention"), ("", "어텐션", "08_attention"),
+                ("ko/", "어텐션", "08_attention"), ("ko/", "attention", "08_attention"),
+                ("ko/", "합성곱", "05_cnn"), ("ko/", "트랜스포머", "09_transformer")]
+    for folder, query, chapter in searches:
+        browser.get(f"{server}/{folder}search.html?q={query}")
         deadline = time.monotonic() + 20
         hits = []
         while time.monotonic() < deadline and not hits:
             time.sleep(0.2)
             hits = browser.find_elements(By.CSS_SELECTOR, "#search-results li a")
-        assert any("08_attention" in (h.get_attribute("href") or "") for h in hits), (query, len(hits))
+        assert any(chapter in (h.get_attribute("href") or "") for h in hits), (folder, query, len(hits))
 
 
 def test_exercises_pages_show_the_stubs_as_shipped(crawl):
     for d in CHAPTER_DIRS:
-        info = crawl[("desktop", f"chapters/{d.name}/exercises.html")]
-        assert info["not_implemented"], f"{d.name}: the stubs are shown as shipped, not executed"
+        for folder in ("", "ko/"):
+            info = crawl[("desktop", f"{folder}chapters/{d.name}/exercises.html")]
+            assert info["not_implemented"], f"{folder}{d.name}: the stubs are shown as shipped, not executed"

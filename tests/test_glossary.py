@@ -35,6 +35,7 @@ def test_one_korean_term_per_concept():
     english = {ko for _, ko, _ in _table((ROOT / "GLOSSARY.md").read_text(encoding="utf-8"), "## English → 한국어")}
     places = sorted((ROOT / "chapters").glob("*/*.ipynb")) + sorted((ROOT / "common").rglob("*.py"))
     places += [ROOT / "README.md"] + sorted((ROOT / "chapters").glob("*/solutions.py"))
+    places += [ROOT / "README.ko.md", ROOT / "datasets" / "README.ko.md"]  # the Korean edition (its notebooks above)
     found = []
     for variant, instead, _ in variants:
         assert instead in " ".join(english), f"{instead} (for {variant}) is not a glossary term"

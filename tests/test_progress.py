@@ -164,5 +164,6 @@ def test_the_table_speaks_the_engines_language():
         engine.set_language("ko")
         table = tool.format_table(report())
         assert "  통과 a\n  실패 b: wrong value\n  할 일 c" in table, table
+        assert "문제 3개 중 1개 통과, 1개 실패, 1개 시작 전" in table and "1개 통과" in table
     finally:
         engine.set_language("en")

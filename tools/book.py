@@ -21,7 +21,13 @@ assets they load, so that the site works with no network at all and stays light:
   as the last fallback for every other character, each cut with ``fontTools.subset`` to the
   characters the built pages contain, as WOFF in ``<site>/_static/fonts/``; their
   ``@font-face`` rules (with the exact ``unicode-range`` of each subset) are appended to
-  ``course.css``. The Korean edition's larger character set costs only what it uses.
+  ``course.css``. NanumGothic is cut into files of 600 syllables, most frequent first, so that a page
+  fetches only the files its text needs.
+- The Korean edition (``ko/``): the committed ``*.ko.ipynb``/``*.ko.md`` (tools/i18n.py) are staged
+  under the English names and built as a second site, side by side with the English build, in
+  Korean (Sphinx's Korean interface, the theme's strings in ``KO_INTERFACE``, a search index that
+  cuts Korean particles: book/_ext/korean_search.py). Every page of both sites gets a link to its
+  twin in the other language.
 - Source maps, fonts in formats no browser asks for and files no page names are removed.
 - ``<site>/downloads/deep-learning-runnable.zip``: the repository's files (``git ls-files``,
   as in the working tree), linked from the landing page and from every chapter's run box.
@@ -57,7 +63,6 @@ NPM_ASSETS = [
         "output/chtml/fonts/tex.js", "output/chtml/fonts/woff-v2/*.woff", "a11y/assistive-mml.js",
     )),
 ]
-HANGUL_RANGE = "U+1100-11FF, U+3130-318F, U+A960-A97F, U+AC00-D7A3, U+D7B0-D7FF"
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")
 # (CSS family, weight, source font, package holding it, "hangul" or "rest"): NanumGothic draws
 # Hangul only (Latin keeps the theme's fonts); DejaVu closes every font stack, so that any other
@@ -75,6 +80,25 @@ UNUSED = ("**/*.map", "**/*.LICENSE.txt", "_static/scripts/fontawesome.js", "_st
           "_static/webpack-macros.html", "_static/sbt-webpack-macros.html", "_static/locales/**/*")
 
 
+KO = "ko"  # the Korean edition's site: <site>/ko/, every page at the same path as its English page
+KO_SOURCE = BOOK / "_build" / "ko_source"  # the Korean editions under the English names, for Jupyter Book
+KO_TITLE = "실행하며 배우는 딥러닝 · Deep learning, runnable"
+# The theme's interface strings that Sphinx's Korean catalogue does not cover (pydata-sphinx-theme and
+# sphinx-book-theme ship none for Korean), as they appear in the HTML, and their Korean.
+KO_INTERFACE = [
+    ("Skip to main content", "본문으로 건너뛰기"),
+    (">Back to top<", ">맨 위로<"),
+    ('aria-label="Color mode" data-bs-title="Color mode"', 'aria-label="색상 모드" data-bs-title="색상 모드"'),
+    ('aria-label="On this page"', 'aria-label="이 페이지의 목차"'),
+    ('<nav aria-label="Page">', '<nav aria-label="페이지">'),
+    ('"Search this book..."', '"이 책에서 검색..."'),
+    ('aria-label="Version warning"', 'aria-label="버전 경고"'),
+    ("Please activate JavaScript to enable the search functionality.", "검색하려면 자바스크립트를 켜세요."),
+    ("으로 the course authors", "지은이: 강의 저자들"),
+    ("© Copyright 2026.", "© 2026 강의 저자들."),
+]
+
+
 class BookError(RuntimeError):
     """The site could not be built; the message says what to do."""
 
@@ -87,8 +111,14 @@ def _package_dir(name: str) -> Path:
 
 
 def pages(site: Path = SITE) -> list[Path]:
-    """The site's HTML pages (not the ones inside the copied npm packages)."""
-    return sorted(p for p in site.rglob("*.html") if p.relative_to(site).parts[0] not in ("mathjax", "_static"))
+    """The site's HTML pages (not the ones inside the copied npm packages, nor the Korean site in ko/)."""
+    return sorted(p for p in site.rglob("*.html")
+                  if p.relative_to(site).parts[0] not in ("mathjax", "_static", KO))
+
+
+def both_pages(site: Path = SITE) -> list[Path]:
+    """Every page of the English site and of the Korean site in its ko/ folder."""
+    return pages(site) + pages(site / KO)
 
 
 # --- the pages --------------------------------------------------------------------------------
@@ -122,8 +152,22 @@ def _after_title(page: str, snippet: str) -> str:
     return page[:end] + snippet + page[end:]
 
 
-def _run_box(chapter: str, notebook: str, zip_href: str) -> str:
+def _run_box(chapter: str, notebook: str, zip_href: str, lang: str = "en") -> str:
     path = f"chapters/{chapter}/{notebook}"
+    if lang == "ko":
+        path = path.replace(".ipynb", ".ko.ipynb")
+        return (
+            '<details class="course-run course-box"><summary>직접 실행하기 · Run this chapter yourself</summary>'
+            f'<p>강의 파일을 받으세요(<a href="{zip_href}">zip으로 내려받기</a> 또는 저장소 복제). '
+            "Python 3.11 이상과 <code>make</code>가 필요합니다. 강의 폴더에서:</p>"
+            '<div class="highlight-bash notranslate"><div class="highlight"><pre>'
+            "make lab-ko   # 처음에는 .venv를 만들고 고정된 패키지를 설치한 뒤, 한국어판을 JupyterLab으로 엽니다\n"
+            f"{html.escape('.venv/bin/python -m pytest ' + path.replace('.ko.ipynb', '.ipynb'))}"
+            "   # 이 장을 처음부터 끝까지 실행하고 검사합니다"
+            "</pre></div></div>"
+            f"<p>JupyterLab에서 <code>{html.escape(path)}</code>를 열고 모든 셀을 실행하세요. "
+            "노트북 CPU로, 인터넷 없이 실행됩니다.</p></details>"
+        )
     return (
         '<details class="course-run course-box"><summary>'
         "Run this chapter yourself · 직접 실행하기</summary>"
@@ -138,12 +182,21 @@ def _run_box(chapter: str, notebook: str, zip_href: str) -> str:
     )
 
 
-def _solutions_box(solutions: Path) -> str:
+def _solutions_box(solutions: Path, lang: str = "en") -> str:
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
 
     code = highlight(solutions.read_text(encoding="utf-8"), PythonLexer(), HtmlFormatter(nowrap=True))
+    if lang == "ko":
+        return (
+            '<details class="course-solutions"><summary>참고 답안 · Reference solutions '
+            "(<code>solutions.py</code>): 먼저 문제를 풀어 보세요</summary>"
+            '<p><a href="solutions.py" download>solutions.py 내려받기</a>. 각 함수는 이 페이지에서 '
+            "이름이 같은 문제의 답입니다.</p>"
+            f'<div class="highlight-python notranslate"><div class="highlight"><pre>{code}</pre></div></div>'
+            "</details>"
+        )
     return (
         '<details class="course-solutions"><summary>Reference solutions · 참고 답안 '
         "(<code>solutions.py</code>): try the exercises first</summary>"
@@ -154,19 +207,38 @@ def _solutions_box(solutions: Path) -> str:
     )
 
 
-def _download_box(zip_bytes: int) -> str:
+def _download_box(zip_bytes: int, zip_href: str = ZIP_NAME, lang: str = "en") -> str:
+    if lang == "ko":
+        return (
+            '<div class="course-download course-box"><p class="course-box-title">'
+            "강의 내려받기 · Download the course</p>"
+            f'<p><a href="{zip_href}" download><strong>강의 전체를 zip 하나로</strong></a> '
+            f"({zip_bytes / 1e6:.1f} MB): 출력이 담긴 모든 노트북(영어판과 한국어판), 연습 문제와 답안, "
+            "<code>common/</code> 패키지, 테스트, 이 웹사이트의 소스. 압축을 풀고 "
+            "<code>make lab-ko</code>를 실행하세요(아래 <em>시작하기</em> 참고).</p></div>"
+        )
     return (
         '<div class="course-download course-box"><p class="course-box-title">'
         "Download the course · 강의 내려받기</p>"
-        f'<p><a href="{ZIP_NAME}" download><strong>The whole course as a zip</strong></a> '
+        f'<p><a href="{zip_href}" download><strong>The whole course as a zip</strong></a> '
         f"({zip_bytes / 1e6:.1f} MB): every notebook with its outputs, the exercises and their "
         "solutions, the <code>common/</code> package, tests and this website's sources. Unzip it, then "
         "<code>make lab</code> (see <em>Start</em> below).</p></div>"
     )
 
 
-def finish_pages(site: Path = SITE, zip_bytes: int = 0) -> None:
-    """No icon script, no unused scripts, the reader boxes; see the module docstring."""
+def _language_switch(rel: Path, lang: str) -> str:
+    """A link to the same page in the other language (the Korean site mirrors the English paths in ko/)."""
+    depth = "../" * (len(rel.parts) - 1)
+    if lang == "ko":
+        return (f'<a class="btn btn-sm course-lang" href="{depth}../{rel.as_posix()}" hreflang="en" lang="en" '
+                'title="Read this page in English">English</a>')
+    return (f'<a class="btn btn-sm course-lang" href="{depth}{KO}/{rel.as_posix()}" hreflang="ko" lang="ko" '
+            'title="이 페이지를 한국어로 읽기">한국어</a>')
+
+
+def finish_pages(site: Path = SITE, zip_bytes: int = 0, lang: str = "en") -> None:
+    """No icon script, no unused scripts, the reader boxes, the language switch; see the module docstring."""
     for path in pages(site):
         rel = path.relative_to(site)
         page = path.read_text(encoding="utf-8")
@@ -178,26 +250,33 @@ def finish_pages(site: Path = SITE, zip_bytes: int = 0) -> None:
             if used is None or not used.search(body):
                 page = tags.sub("", page)
         depth = "../" * (len(rel.parts) - 1)
+        zip_href = depth + ("../" if lang == "ko" else "") + ZIP_NAME
+        if rel.as_posix() != "index.html":
+            buttons = '<div class="article-header-buttons">'
+            if buttons not in page:
+                raise BookError(f"{rel}: no article header to put the language switch in")
+            page = page.replace(buttons, buttons + _language_switch(rel, lang), 1)
+        if lang == "ko":
+            for english, korean in KO_INTERFACE:
+                page = page.replace(english, korean)
         if len(rel.parts) == 3 and rel.parts[0] == "chapters":
             chapter = rel.parts[1]
             if rel.stem == chapter:
-                page = _after_title(page, _run_box(chapter, f"{chapter}.ipynb", depth + ZIP_NAME))
+                page = _after_title(page, _run_box(chapter, f"{chapter}.ipynb", zip_href, lang))
             elif rel.stem == "exercises":
                 solutions = ROOT / "chapters" / chapter / "solutions.py"
                 if solutions.is_file():
                     shutil.copy2(solutions, path.with_name("solutions.py"))
                     marker = page.rfind("</article>")
-                    page = page[:marker] + _solutions_box(solutions) + page[marker:]
+                    page = page[:marker] + _solutions_box(solutions, lang) + page[marker:]
         elif rel.as_posix() == "index.html" and 'rel="icon"' not in page:
             # Jupyter Book's redirect to the landing page: without an icon of its own the browser
             # asks for /favicon.ico, which no static host of this site has (a 404 in the console).
             page = '<link rel="icon" href="_static/favicon.svg" />\n' + page
         elif rel.as_posix() == "README.html":
             start = page.find('<section id="start">')
-            if start < 0:
-                page = _after_title(page, _download_box(zip_bytes))
-            else:
-                page = page[:start] + _download_box(zip_bytes) + page[start:]
+            box = _download_box(zip_bytes, zip_href, lang)
+            page = _after_title(page, box) if start < 0 else page[:start] + box + page[start:]
         path.write_text(page, encoding="utf-8")
 
 
@@ -222,8 +301,25 @@ def _ranges(codepoints: list[int]) -> str:
     return ", ".join(spans)
 
 
-def subset_fonts(chars: set[str], site: Path = SITE) -> tuple[str, dict]:
-    """Cut the fonts to `chars`, save them as WOFF; return their @font-face CSS and sizes."""
+HANGUL_CHUNK = 600  # syllables per Hangul font file, most frequent first: a page loads only the files it uses
+
+
+def site_character_counts(site: Path = SITE) -> dict[str, int]:
+    """How often each character occurs in the site's pages (ranks the Hangul syllables for cutting)."""
+    from collections import Counter
+
+    counts: Counter = Counter()
+    for path in pages(site):
+        counts.update(html.unescape(path.read_text(encoding="utf-8")))
+    return counts
+
+
+def subset_fonts(chars: set[str], site: Path = SITE, counts: dict[str, int] | None = None) -> tuple[str, dict]:
+    """Cut the fonts to `chars`, save them as WOFF; return their @font-face CSS and sizes.
+
+    NanumGothic is cut into files of HANGUL_CHUNK syllables, the most frequent on the site first, each
+    with the exact unicode-range of its syllables: a browser fetches only the files a page's text needs,
+    so a Korean page does not pay for the rare syllables of every other page."""
     import logging
 
     from fontTools import subset
@@ -233,6 +329,8 @@ def subset_fonts(chars: set[str], site: Path = SITE) -> tuple[str, dict]:
     out = site / "_static" / "fonts"
     out.mkdir(parents=True, exist_ok=True)
     hangul = {c for c in chars if HANGUL.match(c)}
+    counts = counts or {}
+    ranked = sorted(hangul, key=lambda c: (-counts.get(c, 0), c))
     # Characters that DejaVu lacks (e.g. the circled numbers ① ② of the Korean constitution in
     # chapter 09) are borrowed from NanumGothic where it has them: it sits before DejaVu in every stack.
     dejavu = [set(TTFont(_package_dir("matplotlib") / FONT_DIRS["matplotlib"] / name).getBestCmap())
@@ -241,31 +339,35 @@ def subset_fonts(chars: set[str], site: Path = SITE) -> tuple[str, dict]:
     css, sizes = [], {}
     for family, weight, filename, package, role in FONTS:
         source = _package_dir(package) / FONT_DIRS[package] / filename
-        font = TTFont(source)
-        # The NanumGothic files carry an empty TSI3 table (VTT hinting sources); Chromium's font
-        # sanitiser rejects the whole font for it ("OTS parsing error: TSI3: zero-length table").
-        for tag in [tag for tag in font.keys() if tag.startswith("TSI")]:
-            del font[tag]
-        cmap = font.getBestCmap()
-        wanted = hangul | borrowed if role == "hangul" else chars - hangul
-        codepoints = sorted(ord(c) for c in wanted if ord(c) in cmap)
-        extra = sorted(ord(c) for c in borrowed if ord(c) in cmap) if role == "hangul" else []
-        options = subset.Options()
-        options.flavor = "woff"
-        options.layout_features = ["*"]
-        options.name_IDs = ["*"]
-        options.notdef_outline = True
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=codepoints)
-        subsetter.subset(font)
-        name = Path(filename).stem + ".woff"
-        font.flavor = "woff"
-        font.save(out / name)
-        sizes[name] = (out / name).stat().st_size
-        unicode_range = _ranges(codepoints) if role != "hangul" else (
-            HANGUL_RANGE + (", " + _ranges(extra) if extra else ""))
-        css.append(f'@font-face {{\n  font-family: "{family}";\n  src: url("fonts/{name}") format("woff");\n'
-                   f"  font-weight: {weight};\n  font-display: swap;\n  unicode-range: {unicode_range};\n}}")
+        if role == "hangul":
+            parts = [set(ranked[i:i + HANGUL_CHUNK]) for i in range(0, len(ranked), HANGUL_CHUNK)] or [set()]
+            parts[0] |= borrowed
+            names = [f"{Path(filename).stem}-{i + 1}.woff" for i in range(len(parts))]
+        else:
+            parts, names = [chars - hangul], [Path(filename).stem + ".woff"]
+        for wanted, name in zip(parts, names):
+            font = TTFont(source)
+            # The NanumGothic files carry an empty TSI3 table (VTT hinting sources); Chromium's font
+            # sanitiser rejects the whole font for it ("OTS parsing error: TSI3: zero-length table").
+            for tag in [tag for tag in font.keys() if tag.startswith("TSI")]:
+                del font[tag]
+            cmap = font.getBestCmap()
+            codepoints = sorted(ord(c) for c in wanted if ord(c) in cmap)
+            if not codepoints:
+                continue
+            options = subset.Options()
+            options.flavor = "woff"
+            options.layout_features = ["*"]
+            options.name_IDs = ["*"]
+            options.notdef_outline = True
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=codepoints)
+            subsetter.subset(font)
+            font.flavor = "woff"
+            font.save(out / name)
+            sizes[name] = (out / name).stat().st_size
+            css.append(f'@font-face {{\n  font-family: "{family}";\n  src: url("fonts/{name}") format("woff");\n'
+                       f"  font-weight: {weight};\n  font-display: swap;\n  unicode-range: {_ranges(codepoints)};\n}}")
     return "\n".join(css) + "\n", sizes
 
 
@@ -341,7 +443,7 @@ def copy_assets(site: Path = SITE) -> dict:
         if not src.is_dir():
             raise BookError(f"{src.relative_to(ROOT)} is missing: run `npm ci` in book/ (`make book` does)")
         _copy_listed(src, site / dest, shipped)
-    font_css, sizes = subset_fonts(site_characters(site), site)
+    font_css, sizes = subset_fonts(site_characters(site), site, site_character_counts(site))
     sizes.update(icon_font(site))
     course_css = site / "_static" / "course.css"
     course_css.write_text(course_css.read_text(encoding="utf-8") + "\n/* Added by tools/book.py */\n"
@@ -409,27 +511,80 @@ def make_zip(site: Path = SITE) -> int:
     return target.stat().st_size
 
 
+def _jupyter_book(source: Path, config: Path, toc: Path, output: Path) -> subprocess.Popen:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(source), "--config", str(config), "--toc", str(toc), "--path-output", str(output),
+           "--builder", "html", "-W", "-n", "--keep-going"]
+    return subprocess.Popen(cmd, cwd=source, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait(proc: subprocess.Popen, what: str) -> None:
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise BookError(f"jupyter-book build of the {what} failed (exit {proc.returncode}), warnings count as "
+                        f"errors:\n{out[-6000:]}\n{err[-6000:]}")
+
+
+KO_LINK = re.compile(r"\.ko\.(ipynb|md)(?=[)#])")
+
+
+def stage_korean(dest: Path = KO_SOURCE) -> None:
+    """The Korean editions (committed *.ko.ipynb / *.ko.md, built by tools/i18n.py) under the English file
+    names, with the figures and the book's configuration, so that the Korean site has the English site's paths."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import i18n
+
+    if dest.exists():
+        shutil.rmtree(dest)
+    for english in i18n.english_sources():
+        korean = ROOT / i18n.korean_path(english)
+        if not korean.is_file():
+            raise BookError(f"{korean.relative_to(ROOT)} is missing: run `python tools/i18n.py build`")
+        target = dest / english
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = KO_LINK.sub(r".\1", korean.read_text(encoding="utf-8"))
+        # README.ko.md's "[English](README.md "English")" leads to the English file on GitHub; on the site
+        # every page has the language switch instead (the link would lead to the Korean page itself).
+        text = re.sub(r'^\[English\]\([^)\s]+\.md "English"\)[^\n]*\n\n?', "", text, flags=re.M)
+        target.write_text(text, encoding="utf-8")
+    for figures in (ROOT / "chapters").glob("*/figures"):
+        shutil.copytree(figures, dest / figures.relative_to(ROOT))
+    for name in ("_static", "_ext"):
+        shutil.copytree(BOOK / name, dest / "book" / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("_toc.yml", "favicon.svg"):
+        shutil.copy2(BOOK / name, dest / "book" / name)
+    import yaml
+
+    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
+    config["title"] = KO_TITLE
+    config["sphinx"]["config"]["language"] = "ko"
+    config["sphinx"]["local_extensions"]["korean_search"] = "_ext"
+    (dest / "book" / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+                                               encoding="utf-8")
+
+
 def build(clean: bool = True) -> float:
-    """Build the site into book/_build/html and return the wall time in seconds."""
+    """Build both sites (English in book/_build/html, Korean in its ko/) and return the wall time in seconds."""
     start = time.perf_counter()
     if clean and (BOOK / "_build").exists():
         shutil.rmtree(BOOK / "_build")
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [
-        str(jb), "build", str(ROOT),
-        "--config", str(BOOK / "_config.yml"),
-        "--toc", str(BOOK / "_toc.yml"),
-        "--path-output", str(BOOK),
-        "--builder", "html",
-        "-W", "-n", "--keep-going",
-    ]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        log = f"{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}"
-        raise BookError(f"jupyter-book build failed (exit {proc.returncode}), warnings count as errors:\n{log}")
+    (BOOK / "_build").mkdir(parents=True, exist_ok=True)
+    stage_korean()
+    ko_output = BOOK / "_build" / "ko_output"
+    # The two Sphinx builds are independent processes: run them side by side.
+    english = _jupyter_book(ROOT, BOOK / "_config.yml", BOOK / "_toc.yml", BOOK)
+    korean = _jupyter_book(KO_SOURCE, KO_SOURCE / "book" / "_config.yml", KO_SOURCE / "book" / "_toc.yml", ko_output)
+    _wait(english, "English site")
+    _wait(korean, "Korean site")
+    if (SITE / KO).exists():
+        shutil.rmtree(SITE / KO)
+    shutil.move(ko_output / "_build" / "html", SITE / KO)
+    shutil.rmtree(ko_output)
     zip_bytes = make_zip()
     finish_pages(zip_bytes=zip_bytes)
+    finish_pages(SITE / KO, zip_bytes=zip_bytes, lang="ko")
     copy_assets()
+    copy_assets(SITE / KO)
     return time.perf_counter() - start
 
 

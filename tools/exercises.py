@@ -276,9 +276,12 @@ def progress(chapters: Path = CHAPTERS, only: list[str] | None = None, workers: 
 MARKS = {"passed": "pass", "failing": "fail", "not started": "todo"}  # the engine's words, in its language
 
 
-def format_table(report: list[dict], width: int = 110, lang: str = "en") -> str:
-    from common.checks import say, set_language
+def format_table(report: list[dict], width: int = 110, lang: str | None = None) -> str:
+    """The progress table in ``lang`` (default: the engine's current language)."""
+    from common.checks import language, say, set_language
 
+    if lang is None:
+        lang = language()
     set_language(lang)
     lines = []
     totals = {"passed": 0, "failing": 0, "not started": 0}

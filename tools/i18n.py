@@ -254,6 +254,14 @@ CODE = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$|\]\([^)]*\)|<[^>
 
 
 @functools.lru_cache(maxsize=1)
+def acronyms() -> dict[str, str]:
+    """English head -> the acronym the glossary gives it: 'recurrent neural network' -> 'RNN'."""
+    text = GLOSSARY.read_text(encoding="utf-8")
+    found = re.findall(r"^\| ([^|(]+?) \(([A-Z][A-Za-z0-9-]+)\) \|", text, re.M)
+    return {en.strip(): acronym for en, acronym in found}
+
+
+@functools.lru_cache(maxsize=1)
 def glossary() -> tuple[tuple[str, str], ...]:
     """(English head, Korean head) of every glossary term: 'Adam (adaptive ...)' -> 'Adam', '아담'."""
     text = GLOSSARY.read_text(encoding="utf-8")
@@ -262,8 +270,9 @@ def glossary() -> tuple[tuple[str, str], ...]:
     pairs = []
     for row in rows:
         en, ko = row[0].strip(), row[1].strip()
-        en_head = re.sub(r"\s*\(.*?\)\s*$", "", en).strip()
-        ko_head = re.sub(r"\s*\(.*?\)\s*$", "", ko).strip()
+        # 'He (Kaiming) initialisation' -> 'He initialisation'; '자비에(글로럿) 초기화; 세이비어 ...' -> '자비에 초기화'
+        en_head = " ".join(re.sub(r"\(.*?\)", " ", en).split())
+        ko_head = " ".join(re.sub(r"\(.*?\)", " ", ko.split(";")[0]).split())
         pairs.append((en_head, ko_head))
     return tuple(pairs)
 
@@ -304,8 +313,8 @@ def term_pattern(term: str) -> re.Pattern:
 
 def has_term(ko_text: str, en_term: str, ko_term: str) -> bool:
     """Korean text uses a term: its glossary Korean, or for a name or acronym (ReLU, Adam, LSTM) the name itself."""
-    if _ko_norm(ko_term) in _ko_norm(ko_text):
-        return True
+    if _ko_norm(ko_term) in _ko_norm(ko_text) or _ko_norm(ko_term) in _ko_norm(re.sub(r"\(.*?\)", "", ko_text)):
+        return True  # 자비에(글로럿) 초기화 is 자비에 초기화 with a note
     if not any(c.isupper() for c in en_term):
         return False
     words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", en_term))
@@ -323,7 +332,7 @@ def term_problems(english: Path) -> tuple[int, list[str]]:
         if b.id not in en or b.same or b.en_hash == "new":
             continue
         waived = {w.replace("_", " ").lower() for w in b.options.get("terms-ok", "").split(",") if w}
-        for en_term, ko_term in used_terms(prose(en[b.id])):
+        for en_term, ko_term in used_terms(prose(normalise(en[b.id]))):  # not the generated table
             n += 1
             if not has_term(b.text, en_term, ko_term) and en_term.lower() not in waived:
                 out.append(f"{path.relative_to(ROOT).as_posix()}:{b.line}: block {b.id} uses '{en_term}': "
@@ -338,17 +347,30 @@ def first_use_problems(english: Path) -> tuple[int, list[str]]:
         return 0, []
     en = dict(english_blocks(english))
     blocks = [b for b in parse(path) if b.id in en and not b.same and b.en_hash != "new"]
-    ko_all = prose("\n\n".join(b.text for b in blocks))
+    # A single line break inside a paragraph is a space when rendered: "잔차\n연결(residual connection)".
+    # Headings are left out: each carries its English in parentheses already ("## 4. 배치 정규화 (Batch norm)").
+    ko_all = "\n\n".join(b.text for b in blocks)
+    ko_all = "\n".join(line for line in ko_all.splitlines() if not line.startswith("#"))
+    ko_all = re.sub(r"(?<!\n)\n(?!\n)", " ", prose(ko_all))
     n, out = 0, []
-    for en_term, ko_term in used_terms(prose("\n".join(en[b.id] for b in blocks))):
+    ko_to_en = {ko: en_ for en_, ko in glossary()}
+    for en_term, ko_term in used_terms(prose("\n".join(normalise(en[b.id]) for b in blocks))):
         at = ko_all.find(ko_term)
         if at < 0:
             continue  # the name itself is used (ReLU), or term_problems reports it
         n += 1
-        after = ko_all[at + len(ko_term): at + len(ko_term) + 100]
+        # 층 first met inside 다층 퍼셉트론(multilayer perceptron): the longer term's parenthesis counts too.
+        end, accepted = at + len(ko_term), [en_term] + [a for a in [acronyms().get(en_term)] if a]
+        for other in ko_to_en:
+            if len(other) > len(ko_term) and ko_term in other:
+                start = ko_all.rfind(other, 0, at + len(other))
+                if 0 <= start <= at and start + len(other) >= at + len(ko_term):
+                    end, accepted = start + len(other), [en_term, ko_to_en[other]]
+                    break
+        after = ko_all[end: end + 100]
         paren = re.match(r"[^.,;:!?()\n]{0,12}\(([^()\n]*)\)", after)  # "손실(loss)", "교차 엔트로피 손실(cross-...)"
-        if not paren or not term_pattern(en_term).search(paren.group(1)):
-            line = ko_all[max(0, at - 20): at + len(ko_term) + 30].replace("\n", " ")
+        if not paren or not any(term_pattern(t).search(paren.group(1)) for t in accepted):
+            line = ko_all[max(0, at - 20): end + 30].replace("\n", " ")
             out.append(f"{path.relative_to(ROOT).as_posix()}: first use of '{ko_term}' needs '({en_term})' "
                        f"right after it: ...{line}...")
     return n, out
@@ -444,9 +466,11 @@ def build_one(english: Path, draft: bool = False) -> str:
         for cell in ko.cells:
             if cell.cell_type == "markdown":
                 cell.source = korean_text(english, cell.source, blocks[cell.id])
-            for out in cell.get("outputs", []):
+            for out in cell.get("outputs", []):  # a check's verdict, printed or shown as the cell's value
                 if out.get("output_type") == "stream":
                     out["text"] = todo_line.sub(todo_ko, out["text"])
+                elif "text/plain" in out.get("data", {}):
+                    out["data"]["text/plain"] = todo_line.sub(todo_ko, out["data"]["text/plain"])
         ko.metadata["course"] = {"language": "ko", "translates": english.name}
         return nbformat.writes(ko) + "\n"
     parts = []
