@@ -2,10 +2,13 @@
 
 The committed SVGs must be exactly what the script draws, so a drawing changes only through the
 script; each is well-formed XML with a size and a viewBox (it scales down to the column), uses
-only characters the DejaVu Sans font draws (no Hangul: SVG text in an <img> gets no web font), and
-each lesson notebook shows its diagrams with alt text.
+only characters that DejaVu Sans draws or, for the Korean terms, the font embedded in the same SVG
+(SVG text in an <img> gets no web font from the page, so each SVG carries its own Hangul subset),
+and each lesson notebook shows its diagrams with alt text.
 """
+import base64
 import importlib.util
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -25,6 +28,9 @@ EXPECTED = {
     "10_dcgan": ["dcgan.svg"],
 }
 IMAGE = re.compile(r"!\[([^\]]*)\]\(figures/([^)\s]+\.svg)\)")
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")
+FONT_FACE = re.compile(r'@font-face \{ font-family: "([^"]+)"; src: url\(data:font/ttf;base64,([A-Za-z0-9+/=]+)\) '
+                       r'format\("truetype"\); unicode-range: ([^;]+); \}')
 
 
 def _diagrams_tool():
@@ -70,18 +76,48 @@ def test_svg_is_well_formed_and_scales(rel):
     assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text), "nothing loaded from outside"
 
 
+def _label_chars(root):
+    """Every character the SVG draws (its labels and title), not the CSS of its <style>."""
+    return {c for element in root.iter() if element.tag != f"{SVG_NS}style"
+            for c in (element.text or "") + (element.tail or "") if not c.isspace()}
+
+
 @pytest.mark.parametrize("rel", SVGS)
-def test_svg_text_has_glyphs_in_dejavu_sans(rel):
+def test_svg_text_has_glyphs_in_dejavu_sans_or_the_embedded_hangul_font(rel):
+    """Every character is drawn by DejaVu Sans or, for Hangul, by the NanumGothic subset embedded in
+    the same SVG (a TrueType data: URI): the Korean terms render in an <img> on a machine without a
+    Korean font, and the subset holds exactly the syllables the SVG uses."""
     import matplotlib
     from fontTools.ttLib import TTFont
 
     cmap = _dejavu_cmap(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf", TTFont)
-    root = ET.fromstring((ROOT / rel).read_text(encoding="utf-8"))
-    chars = {c for element in root.iter() for c in (element.text or "") + (element.tail or "") if not c.isspace()}
+    text = (ROOT / rel).read_text(encoding="utf-8")
+    root = ET.fromstring(text)
+    chars = _label_chars(root)
     assert chars, "the diagram has labels"
-    assert not [c for c in chars if re.match(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]", c)], "no Hangul in SVGs"
-    missing = sorted(c for c in chars if ord(c) not in cmap)
+    hangul = {c for c in chars if HANGUL.match(c)}
+    missing = sorted(c for c in chars - hangul if ord(c) not in cmap)
     assert not missing, f"characters DejaVu Sans cannot draw: {missing}"
+
+    styles = root.findall(f"{SVG_NS}defs/{SVG_NS}style")
+    if not hangul:
+        assert not styles, "a font is embedded only where Hangul is drawn"
+        return
+    assert len(styles) == 1, "one <style> in <defs> with the embedded font"
+    faces = FONT_FACE.findall(styles[0].text)
+    assert len(faces) == 1 and FONT_FACE.fullmatch(styles[0].text), styles[0].text[:200]
+    family, data, unicode_range = faces[0]
+    stack = [name.strip() for name in root.get("font-family").split(",")]
+    assert stack[:2] == [family, "DejaVu Sans"], "the embedded font first (Chromium), then DejaVu"
+    assert unicode_range == TOOL.HANGUL_RANGE, "the embedded font draws Hangul only"
+    font = TTFont(io.BytesIO(base64.b64decode(data, validate=True)))
+    assert font.flavor is None, "plain TrueType: WOFF's zlib bytes could differ between machines"
+    assert not [tag for tag in font.keys() if tag.startswith("TSI")], "Chromium rejects a font with an empty TSI3"
+    embedded = {chr(code): name for code, name in font.getBestCmap().items()}
+    assert set(embedded) == hangul, "the subset holds exactly the Hangul this SVG draws"
+    empty = sorted(c for c, name in embedded.items() if font["glyf"][name].numberOfContours == 0)
+    assert not empty, f"syllables without an outline: {empty}"
+    assert len(data) < 30_000, "a subset of a few dozen syllables stays small"
 
 
 _CMAP = {}

@@ -1,11 +1,13 @@
 """Chapter 00 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
 
 import math
+import re
 
 import numpy as np
 import pytest
 import torch
 
+from common import checks
 from common.checkers import ch00
 from conftest import CHAPTERS, load_solutions
 
@@ -318,3 +320,58 @@ def test_the_exported_value_is_the_lessons_engine():
     assert abs(a.grad - 0.5 * (1 - t**2) * -1.5) < 1e-12 and abs(c.grad - (0.5 * (1 - t**2) + t)) < 1e-12
     x, y = ch00.line_data()
     assert tuple(x.shape) == tuple(y.shape) == (100, 1) and x.dtype == torch.float32
+
+
+# --------------------------------------------------------------------------- the Korean edition (한국어판)
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    """Verdicts and hints in Korean for one test, English again afterwards."""
+    checks.set_language("ko")
+    try:
+        yield
+    finally:
+        checks.set_language("en")
+
+
+def test_every_hint_mistake_and_option_is_korean(korean):
+    for ex in ch00.CHAPTER.exercises.values():
+        assert ex.hints, f"{ex.name} has no hints"
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split(": ", 1)[1]
+            assert HANGUL.search(text), f"{ex.name} hint {i} is not Korean: {text[:80]}"
+        for _, message in ex.mistakes:
+            assert HANGUL.search(checks._local(message)), f"{ex.name}: a mistake's message is not Korean"
+    assert all(HANGUL.search(str(ch00.CHAPTER.exercises[name].check(getattr(solutions, name))))
+               for name in ch00.CHAPTER.exercises), "a pass message is not Korean"
+
+
+KOREAN_WRONG = [
+    ("to_tensor_images", _images_channels_last, "채널 마지막(Keras) 형식입니다. PyTorch는 (2, 1, 3, 4)"),
+    ("to_tensor_images", _images_divide_by_256, "256이 아니라 255로 나누세요"),
+    ("predict_broadcast", _predict_a, "(100, 100)으로 브로드캐스팅합니다"),
+    ("vector_jacobian_product", _vjp_forward_mode, "그것은 J v입니다"),
+    ("value_power", _power_log_of_b, "ln b가 아니라 밑의 로그인 ln a"),
+    ("value_power", _power_one_grad, "부모는 2개인데 국소 기울기는 1개입니다"),
+    ("accumulated_step", _accum_no_division, "마이크로배치 개수로 나누세요"),
+    ("accumulated_step", _accum_concatenates, "모델이 예제 16개를 한꺼번에 보았습니다"),
+    ("line_learning_rate", _lr_lesson, "너무 작습니다"),
+]
+
+
+@pytest.mark.parametrize("name, fn, words", KOREAN_WRONG, ids=[fn.__name__.strip("_") for _, fn, _ in KOREAN_WRONG])
+def test_a_wrong_answer_is_explained_in_korean(korean, name, fn, words):
+    result = check(name, fn)
+    assert not result.passed and str(result).startswith("실패"), str(result)
+    assert words in result.message, str(result)
+
+
+def test_the_language_goes_back_to_english():
+    checks.set_language("ko")
+    try:
+        assert "채널 마지막" in check("to_tensor_images", _images_channels_last).message
+    finally:
+        checks.set_language("en")
+    assert "channels-last (Keras)" in check("to_tensor_images", _images_channels_last).message

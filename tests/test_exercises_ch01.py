@@ -1,10 +1,12 @@
 """Chapter 01 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
+import re
 import time
 
 import numpy as np
 import pytest
 import torch
 
+from common import checks as engine
 from common.checkers import ch01
 from common.data import LOGIC_GATES, LOGIC_INPUTS
 from common.np_layers import sigmoid
@@ -290,3 +292,58 @@ def test_the_pocket_beats_the_last_weights_on_overlapping_data():
     _, _, best = solutions.pocket_perceptron(X, t, 0.5, 20)
     _, _, last = _pocket_last(X, t, 0.5, 20)
     assert best < last
+
+
+# --------------------------------------------------------------------------- the Korean edition (한국어판)
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    engine.set_language("ko")
+    try:
+        yield
+    finally:
+        engine.set_language("en")
+
+
+def test_every_hint_is_in_korean(korean):
+    for name, ex in ch01.CHAPTER.exercises.items():
+        assert ex.hints, name
+        for i in range(1, len(ex.hints) + 1):
+            body = str(ex.hint(i)).split(": ", 1)[1].split("\n")[0]  # without "힌트 i/n (name)" and the last-hint note
+            assert HANGUL.search(body), (name, i, body)
+
+
+KOREAN_WRONG = [  # (exercise, wrong answer, the Korean fact its verdict must state)
+    ("gate_weights", _NOR_IS_OR, "NOR: 입력 4개 중 4개에서 틀립니다"),
+    ("gate_weights", _NOR_ON_THE_EDGE, "합이 정확히 0이면 발화하지 않습니다"),
+    ("predict_learning_rate", lambda: "a", "eta = 1 실행의 eta배"),
+    ("pocket_perceptron", _pocket_aliased, "사본을 주머니에 넣으세요(w.copy())"),
+    ("pocket_perceptron", _pocket_float_errors, "int를 반환하세요"),
+    ("parity3_weights", _parity_all_plus, "은닉층 출력은 (1, 1, 0), 최종 출력은 1인데 패리티는 0입니다"),
+    ("mlp_backward_mse", _mse_bce_shortcut, "교차 엔트로피에서만 통하는 지름길"),
+    ("mlp_backward_mse", _mse_transposed_dW1, "기울기['W1']의 모양(shape)이 틀렸습니다"),
+    ("moons_learning_rate", lambda: 1.0, "학습률 1에서 500 스텝 뒤 학습 손실 0.301에 도달했습니다"),
+    ("moons_learning_rate", lambda: 30.0, "이 학습률은 너무 큽니다"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, fact", KOREAN_WRONG,
+                         ids=[f"ko-{n}-{i}" for i, (n, _, _) in enumerate(KOREAN_WRONG)])
+def test_a_wrong_answer_gets_a_korean_verdict(korean, name, wrong, fact):
+    result = check(name, wrong)
+    assert not result.passed
+    assert str(result).startswith("실패") and fact in result.message, str(result)
+
+
+def test_a_right_answer_gets_a_korean_verdict(korean):
+    assert "세 게이트 모두 모든 입력에서 맞습니다" in check("gate_weights", solutions.gate_weights).message
+    assert "은닉 유닛 3개로 입력 8개 모두에서 맞습니다" in check("parity3_weights", solutions.parity3_weights).message
+    assert "정답, 'b'(똑같이 6 에폭이 걸리고" in check("predict_learning_rate", lambda: "b").message
+    assert "목표: 0.1 미만" in check("moons_learning_rate", solutions.moons_learning_rate).message
+
+
+def test_the_language_is_english_again_after_the_korean_tests():
+    assert engine.language() == "en"
+    assert "NOR is wrong on 4 of 4 inputs" in check("gate_weights", _NOR_IS_OR).message

@@ -1,10 +1,12 @@
 """Chapter 02 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
 
+import re
 import warnings
 
 import numpy as np
 import pytest
 
+from common import checks as engine
 from common.checkers import ch02
 from conftest import CHAPTERS, load_solutions
 
@@ -242,3 +244,48 @@ def test_the_gradient_norms_vanish_through_sigmoid_layers():
     """The sigmoid case of layer_gradient_norms shows what exercise 6 runs into: the first layer gets far less."""
     norms = solutions.layer_gradient_norms(*ch02._norms_cases()[0].args)
     assert norms[0] < norms[-1] / 50
+
+
+# --------------------------------------------------------------------------- the Korean edition
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    engine.set_language("ko")
+    try:
+        yield
+    finally:
+        engine.set_language("en")
+
+
+def test_every_hint_is_korean(korean):
+    for ex in ch02.CHAPTER.exercises.values():
+        assert ex.hints, f"{ex.name} has no hints"
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split(": ", 1)[1]
+            assert HANGUL.search(text), f"{ex.name} hint {i} is not Korean: {text[:80]}"
+
+
+KOREAN_WRONG = [
+    ("silu_with_grad", _silu_no_product_rule, "sigma(x) 하나가 아니라 sigma(x) + x * sigma'(x)"),
+    ("silu_with_grad", _silu_naive, "결과에 nan이나 inf가 있습니다"),
+    ("predict_sigmoid_chain", _predict_a, "시그모이드는 0을 중심으로 하지 않습니다"),
+    ("temperature_cross_entropy", _tce_no_t_in_grad, "연쇄 법칙에 따라 인자 1/T가 붙습니다"),
+    ("activation_layer_backward", _layer("derivative_at_output"), "활성화 이전 값 z = x W + b에서 구합니다"),
+    ("layer_gradient_norms", _norms("reversed"), "리스트를 뒤집으세요"),
+    ("activation_and_lr", _choice_sigmoid, "300단계 후 학습 정확도 53.5%에 도달했습니다. 목표: 300단계 후 95% 이상"),
+    ("activation_and_lr", _choice_negative_rate, "학습률은 유한한 양수 하나여야 합니다"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, words", KOREAN_WRONG, ids=[f"{w[0]}-{i}" for i, w in enumerate(KOREAN_WRONG)])
+def test_a_wrong_answer_is_explained_in_korean(korean, name, wrong, words):
+    result = check(name, wrong)
+    assert not result.passed and str(result).startswith("실패"), str(result)
+    assert words in result.message, str(result)
+
+
+def test_a_korean_success_says_what_was_reached(korean):
+    result = check("activation_and_lr", solutions.activation_and_lr)
+    assert result.passed and "도달했습니다 (목표: 300단계 후 95% 이상)" in result.message, str(result)

@@ -1,10 +1,13 @@
 """Chapter 03 exercises: plausible wrong answers are rejected with a useful message (and the classic mistakes
 get their hint), and the solutions agree with PyTorch (autograd, torch.optim, nn.CrossEntropyLoss)."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
 
+from common import checks as engine
 from common.checkers import ch03
 from common.gradcheck import rel_error
 from conftest import CHAPTERS, load_solutions
@@ -430,3 +433,58 @@ def test_cross_entropy_matches_torch(n, c, smoothing, scale):
     logits, labels = scale * rng.normal(size=(n, c)), rng.integers(0, c, n)
     expected = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels), label_smoothing=smoothing)
     assert rel_error(sol.cross_entropy(logits, labels, smoothing), expected.item()) < 1e-12
+
+
+# --------------------------------------------------------------------------- the Korean edition
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    engine.set_language("ko")
+    try:
+        yield
+    finally:
+        engine.set_language("en")
+
+
+def test_every_hint_is_korean(korean):
+    for name, ex in ch03.CHAPTER.exercises.items():
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split("\n")[0].removeprefix(f"힌트 {i}/{len(ex.hints)} ({name}): ")
+            assert HANGUL.search(text), f"hint {i} of {name} is not Korean: {text}"
+
+
+KOREAN_WRONG = [
+    ("nesterov_step", nesterov_plain_momentum, "먼저 v를 업데이트한 다음"),
+    ("adamw_step", adamw_as_l2, "Adam의 L2 규제"),
+    ("adamw_step", adamw_eps_inside_sqrt, "eps를 어디에 더하는지가 중요"),
+    ("cross_entropy", ce_summed, "합이 아니라 평균"),
+    ("minibatch_sgd", mb_divides_by_batch_size, "마지막 배치는 5개"),
+    ("minibatch_sgd", mb_velocity_reset_each_epoch, "다음 에폭으로 이어집니다"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, fact", KOREAN_WRONG, ids=[w.__name__ for _, w, _ in KOREAN_WRONG])
+def test_a_wrong_answer_is_explained_in_korean(korean, name, wrong, fact):
+    with np.errstate(all="ignore"):
+        result = getattr(ch03, name).check(wrong)
+    assert not result.passed and str(result).startswith(f"실패 {name}")
+    assert fact in result.message, result.message
+
+
+def test_predictions_and_the_experiment_are_explained_in_korean(korean):
+    zigzag = ch03.predict_zigzag.check(lambda: "c")
+    assert not zigzag and "지그재그가 줄어듭니다" in zigzag.message, zigzag.message
+    assert "둘 다 약 0.01" in ch03.predict_adam_first_step.check(lambda: "b").message
+    small = ch03.nesterov_lr.check(lambda: 1e-3)
+    assert not small and "f = 0.00251에 이르렀습니다" in small.message, small.message
+    assert "너무 작습니다" in small.message, small.message
+    assert "발산했습니다" in ch03.nesterov_lr.check(lambda: 5e-3).message
+    assert "번째 걸음에서 f가 0.001 아래로" in ch03.nesterov_lr.check(lambda: 0.0015).message
+
+
+def test_the_language_is_english_again_after_the_korean_tests():
+    message = ch03.nesterov_step.check(nesterov_plain_momentum).message
+    assert "update v first" in message and not HANGUL.search(message), message

@@ -2,12 +2,15 @@
 predictions are told why, a weight decay that misses the target is told what it reached, and the solutions agree
 with PyTorch (nn.BatchNorm1d in inference mode, F.layer_norm with autograd)."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from common import checks as engine
 from common.checkers import ch04
 from conftest import CHAPTERS, load_solutions
 
@@ -331,3 +334,62 @@ def test_layernorm_backward_matches_autograd(n, d, eps):
     dx, dgamma, dbeta = solutions.layernorm_backward(dout, x, gamma, eps)
     for ours, theirs in [(dx, xt.grad), (dgamma, gt.grad), (dbeta, bt.grad)]:
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-9, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- the Korean edition
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    engine.set_language("ko")
+    try:
+        yield
+    finally:
+        engine.set_language("en")
+
+
+def test_every_hint_is_korean(korean):
+    for ex in ch04.CHAPTER.exercises.values():
+        assert ex.hints, f"{ex.name} has no hints"
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split(": ", 1)[1]
+            assert HANGUL.search(text), f"{ex.name} hint {i} is not Korean: {text[:80]}"
+
+
+KOREAN_WRONG = [
+    ("early_stopping", _early_stopping_variant(ties_improve=True), "<=가 아니라 <로 비교하세요"),
+    ("early_stopping", _early_stopping_float, "stop_epoch은(는) 에폭 번호입니다: float이(가) 아니라 int를 반환하세요"),
+    ("fold_batchnorm", _fold_by_variance, "분산이 아니라 표준편차 sqrt(running_var + eps)로 나누세요"),
+    ("fold_batchnorm", _fold_without_beta, "합친 편향에 beta를 더하세요"),
+    ("layernorm_backward", _ln_variant(axis=0), "평균과 분산을 배치 방향이 아니라 axis=1 방향으로 구하세요"),
+    ("layernorm_backward", _ln_variant(eps_inside=False), "eps는 제곱근 안에 들어갑니다"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, words", KOREAN_WRONG, ids=[f"{w[0]}-{i}" for i, w in enumerate(KOREAN_WRONG)])
+def test_a_wrong_answer_is_explained_in_korean(korean, name, wrong, words):
+    with np.errstate(all="ignore"):
+        result = check(name, wrong)
+    assert not result.passed and str(result).startswith("실패"), str(result)
+    assert words in result.message and "사례:" in result.message, str(result)
+
+
+@pytest.mark.parametrize("name, answer, words", [
+    ("predict_initial_loss", 0.1, "소프트맥스는 클래스마다 1/10을 주므로"),
+    ("predict_smallest_gradient", "c", "손실에서 가장 먼 첫 번째 층이 가장 작은 기울기를 받습니다"),
+])
+def test_a_wrong_prediction_is_explained_in_korean(korean, name, answer, words):
+    result = check(name, lambda: answer)
+    assert not result.passed and "실제로는 그렇게 되지 않습니다" in result.message, result.message
+    assert words in result.message, result.message
+
+
+@pytest.mark.parametrize("wd, why", [(0.0, "너무 작습니다"), (0.1, "너무 큽니다")])
+def test_a_weight_decay_that_misses_the_target_is_told_in_korean(korean, wd, why):
+    result = check("choose_weight_decay", lambda: wd)
+    run = ch04.train_small_mlp(wd)
+    assert not result.passed, result.message
+    reached = f"weight_decay = {wd:g}일 때 30에폭 후 검증 손실은 {run['val_loss']:.3f}입니다"
+    assert reached in result.message, result.message
+    assert "목표: 0.68 미만" in result.message and why in result.message, result.message

@@ -1,10 +1,13 @@
 """Chapter 05 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
+import re
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from common import checks as engine
 from common.checkers import ch05
 from conftest import CHAPTERS, load_solutions
 
@@ -289,5 +292,59 @@ def test_the_experiment_reports_what_the_run_reached():
     (_cnn_class_not_instance, "return a torch.nn.Module"),
 ])
 def test_an_experiment_that_misses_the_target_is_rejected(wrong, words):
+    result = check("build_small_cnn", wrong)
+    assert not result.passed and words in result.message, str(result)
+
+
+# --------------------------------------------------------------------------- the Korean edition
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    engine.set_language("ko")
+    try:
+        yield
+    finally:
+        engine.set_language("en")
+
+
+def test_every_hint_is_korean(korean):
+    for ex in ch05.CHAPTER.exercises.values():
+        assert ex.hints, f"{ex.name} has no hints"
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split(": ", 1)[1]
+            assert HANGUL.search(text), f"{ex.name} hint {i} is not Korean: {text[:80]}"
+
+
+KOREAN_WRONG = [
+    ("corr2d", _corr2d_flipped, "커널을 뒤집었습니다: 그것은 수학에서 말하는 합성곱입니다"),
+    ("corr2d", _corr2d_cropped, "결과의 모양(shape)이 틀렸습니다: 기대값 (3, 3), 받은 값 (2, 3)"),
+    ("sobel_magnitude", _sobel_no_padding, "0으로 된 행/열을 하나씩 덧대세요"),
+    ("im2col_single", _im2col_channels_last, "(채널, 행, 열) 순서로 늘어놓으세요"),
+    ("maxpool_backward", _maxpool_average, "평균 풀링의 기울기입니다: dout 전부를 최댓값 위치에만 보내세요"),
+    ("conv2d_backward", _bwd_overwrites, "덮어쓰지 말고 더하세요 (`+=`)"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, words", KOREAN_WRONG, ids=[f"{w[0]}-{i}" for i, w in enumerate(KOREAN_WRONG)])
+def test_a_wrong_answer_is_explained_in_korean(korean, name, wrong, words):
+    result = check(name, wrong)
+    assert not result.passed and str(result).startswith("실패"), str(result)
+    assert words in result.message and "사례:" in result.message, str(result)
+
+
+def test_a_wrong_prediction_is_explained_in_korean(korean):
+    result = check("predict_shifted_map", lambda: "a")
+    assert not result.passed and "'a'(이전과 같은 맵)를 골랐습니다" in result.message, str(result)
+    assert "가중치 공유" in result.message and "이동 등변성" in result.message, str(result)
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (_mlp_on_budget, "여러분의 신경망 (매개변수 2,395개)은 3에폭 후 검증용 숫자 500개에서 정확도"),
+    (_mlp_over_budget, "모델의 매개변수가 101,770개입니다. 목표: 3,000개 이하"),
+    (_cnn_without_classifier, "모델이 (2, 512)을(를) 반환했습니다. 숫자마다 점수 10개"),
+])
+def test_an_experiment_that_misses_the_target_is_told_in_korean(korean, wrong, words):
     result = check("build_small_cnn", wrong)
     assert not result.passed and words in result.message, str(result)

@@ -1,10 +1,13 @@
 """Chapter 06 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
+from common import checks as engine
 from common.checkers import ch06
 from conftest import CHAPTERS, load_solutions
 
@@ -370,3 +373,70 @@ def test_the_experiment_reports_what_the_run_reached():
 def test_an_experiment_that_misses_the_target_is_rejected(bias, words):
     result = check("choose_forget_bias", lambda: bias)
     assert not result.passed and words in result.message, str(result)
+
+
+# --------------------------------------------------------------------------- the Korean edition
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    engine.set_language("ko")
+    try:
+        yield
+    finally:
+        engine.set_language("en")
+
+
+def test_every_hint_is_korean(korean):
+    for name, ex in ch06.CHAPTER.exercises.items():
+        assert ex.hints, f"{name} has no hints"
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split("\n")[0].removeprefix(f"힌트 {i}/{len(ex.hints)} ({name}): ")
+            assert HANGUL.search(text), f"hint {i} of {name} is not Korean: {text}"
+        for _, hint in ex.mistakes:
+            assert HANGUL.search(engine._local(hint)), f"a mistake's hint of {name} is not Korean: {hint}"
+
+
+KOREAN_WRONG = [
+    ("clip_grads_by_norm", _clip_per_array, "모든 배열을 합쳐서 구한 전체 노름 하나"),
+    ("clip_grads_by_norm", _clip_always, "노름이 max_norm보다 클 때만 줄이세요"),
+    ("softmax_with_temperature", _temp_unstable, "각 행의 최댓값을 빼세요"),
+    ("masked_nll", _nll_counts_padding, "패딩 정답까지 셌습니다"),
+    ("masked_nll", _nll_pad_is_zero, "언제나 0인 것은 아닙니다"),
+    ("gru_step", _gru_z_swapped, "z는 이전 상태 중에서 남기는 몫"),
+    ("gru_step_backward", _gru_bwd_no_direct_path, "dh_prev에 직접 경로가 빠졌습니다"),
+    ("gru_step_backward", _gru_bwd_dz_sign, "n - h_prev가 아니라 h_prev - n"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, fact", KOREAN_WRONG, ids=[w.__name__ for _, w, _ in KOREAN_WRONG])
+def test_a_wrong_answer_is_explained_in_korean(korean, name, wrong, fact):
+    with np.errstate(all="ignore"):
+        result = getattr(ch06, name).check(wrong)
+    assert not result.passed and str(result).startswith(f"실패 {name}"), str(result)
+    assert fact in result.message and "사례:" in result.message, result.message
+
+
+def test_a_korean_verdict_names_the_value_and_the_case(korean):
+    message = ch06.softmax_with_temperature.check(_temp_multiply).message
+    assert "확률의 값이 틀렸습니다" in message and "문제 설명의 예: [0, log 3], 온도 0.5" in message, message
+
+
+def test_predictions_and_the_experiment_are_explained_in_korean(korean):
+    wrong = ch06.predict_first_bit.check(lambda: "b")
+    assert not wrong and "'b'(LSTM만)" in wrong.message, wrong.message
+    assert "망각 게이트가 sigmoid(0) = 0.5 근처에서 시작" in wrong.message, wrong.message
+    right = ch06.predict_first_bit.check(solutions.predict_first_bit)
+    assert right and "둘 다 우연 수준인 약 50%" in str(right), str(right)
+    short = ch06.choose_forget_bias.check(lambda: 1.0)
+    assert not short and "망각 게이트 편향 1 (f는 0.731 근처에서 시작" in short.message, short.message
+    assert "첫 비트를 기억해 냈습니다. 목표: 95% 이상" in short.message, short.message
+    assert "유한한 편향" in ch06.choose_forget_bias.check(lambda: float("nan")).message
+    assert "숫자 하나로 반환하세요" in ch06.choose_forget_bias.check(lambda: "4").message
+
+
+def test_the_language_is_english_again_after_the_korean_tests():
+    message = ch06.clip_grads_by_norm.check(_clip_per_array).message
+    assert "one global norm" in message and not HANGUL.search(message), message

@@ -1,9 +1,12 @@
 """Chapter 07 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
 
+from common import checks
 from common.checkers import ch07
 from conftest import CHAPTERS, load_solutions
 
@@ -412,3 +415,57 @@ def test_a_classic_mistake_is_named(name, fn, hint):
 
 def test_the_legacy_call_still_works():
     assert ch07.check_lstm_cell(solutions.lstm_cell)
+
+
+# --------------------------------------------------------------------------- the Korean edition
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    checks.set_language("ko")
+    try:
+        yield
+    finally:
+        checks.set_language("en")
+
+
+def test_every_hint_and_mistake_is_korean(korean):
+    for ex in ch07.CHAPTER.exercises.values():
+        assert ex.hints, ex.name
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split(": ", 1)[1]
+            assert HANGUL.search(text), f"{ex.name} hint {i} has no Korean: {text}"
+        for _, hint in ex.mistakes:
+            assert HANGUL.search(checks._local(hint)), f"{ex.name}: a mistake's hint has no Korean"
+
+
+KOREAN_WRONG = [
+    ("pad_and_reverse", _reverse_then_pad, "0번 행이 틀렸습니다", "패딩이 왼쪽으로 가야 합니다"),
+    ("decoder_io", _io_swapped, "tgt_in의 0번 행이 틀렸습니다", "쌍의 순서가 바뀌었습니다"),
+    ("lstm_cell", _lstm_keras_order, "h_new의 값이 틀렸습니다", "게이트 i, f, g, o이며, 이 순서입니다"),
+    ("greedy_decode", _greedy_one_step_short, "step()이 한 번 호출되었습니다", "max_len=2번 호출해야 합니다"),
+    ("greedy_decode", _greedy_keeps_first_state, "토큰의 값이 틀렸습니다", "새 상태를 다음 단계에 넘기세요"),
+    ("beam_search", _beam_probability, "점수(0.36)가 확률입니다", "로그 확률"),
+    ("beam_search", _beam_keeps_row_states, "점수가 틀렸습니다", "부모의 상태에서 이어 가야 합니다"),
+    ("predict_greedy_is_best", _predict_a, "실제로는 그렇게 되지 않습니다",
+     "탐욕적 디코딩은 결코 뒤를 돌아보지 않습니다"),
+    ("addition_settings", _settings_lr_too_big, "Adam의 학습률", "(0, 1] 범위의 수"),
+]
+
+
+@pytest.mark.parametrize("name, fn, fact, more", KOREAN_WRONG,
+                         ids=[fn.__name__.strip("_") for _, fn, _, _ in KOREAN_WRONG])
+def test_wrong_answer_is_explained_in_korean(korean, name, fn, fact, more):
+    result = check(name, fn)
+    assert not result and str(result).startswith("실패"), str(result)
+    assert fact in result.message and more in result.message, str(result)
+    if name not in ("predict_greedy_is_best", "addition_settings"):
+        assert "(사례: " in result.message and "case:" not in result.message, "the case is named in Korean"
+
+
+def test_the_experiment_reports_in_korean(korean):
+    result = check("addition_settings", _settings_default_lr)
+    assert not result and "질문을 쓰인 그대로, 기본 디코더" in result.message, str(result)
+    assert "300단계 뒤 학습에 쓰지 않은 덧셈 500개에서 완전 일치" in result.message
+    assert "목표: 50% 이상" in result.message

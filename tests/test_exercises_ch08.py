@@ -3,10 +3,13 @@
 The shared contract (the solution passes, a stub is "not implemented", broken code becomes a
 verdict, signatures match) is tested for every chapter in tests/test_exercises.py.
 """
+import re
+
 import numpy as np
 import pytest
 import torch
 
+from common import checks as engine
 from common.checkers import ch08
 from conftest import CHAPTERS, load_solutions
 
@@ -370,3 +373,63 @@ def test_the_experiment_reaches_its_target_with_a_margin():
 def test_the_legacy_call_still_works():
     assert ch08.check_input_attention(solutions.input_attention)
 
+
+
+# --------------------------------------------------------------------------- the Korean edition
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    engine.set_language("ko")
+    try:
+        yield
+    finally:
+        engine.set_language("en")
+
+
+def test_every_hint_is_korean(korean):
+    for name, ex in ch08.CHAPTER.exercises.items():
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split("\n")[0].removeprefix(f"힌트 {i}/{len(ex.hints)} ({name}): ")
+            assert HANGUL.search(text), f"hint {i} of {name} is not Korean: {text}"
+
+
+KOREAN_WRONG = [
+    ("masked_softmax", _sm_ignores_mask, "패딩 위치(mask가 False)에 0이 아닌 가중치가 붙었습니다"),
+    ("masked_softmax", _sm_no_max_shift, "np.exp 전에 각 행에서 실제 키들 가운데 최댓값을 빼세요"),
+    ("masked_softmax", _sm_global_max, "배열 전체의 최댓값이 아니라 각 행 자신의 최댓값"),
+    ("dot_attention", _att_swapped, "context를 먼저, (context, weights) 순서로 반환하세요"),
+    ("dot_attention", _att_mean_context, "문맥 벡터는 인코더 상태들의 가중합"),
+    ("dot_attention", _att_context_wrong_axis, "문맥 벡터(context)의 모양(shape)이 틀렸습니다"),
+    ("dot_attention_backward", _bw_value_path_only, "키 경로 dscores[n, s] * q[n]을 더하세요"),
+    ("dot_attention_backward", _bw_no_jacobian, "소프트맥스의 야코비 행렬이 빠졌습니다"),
+    ("input_attention", _ia_keys_by_hour, "x를 (N, K, T)로 전치하세요"),
+    ("input_attention", _ia_query_h_only, "가중치(weights)의 값이 틀렸습니다"),
+]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name, wrong, fact", KOREAN_WRONG, ids=[w.__name__.lstrip("_") for _, w, _ in KOREAN_WRONG])
+def test_a_wrong_answer_is_explained_in_korean(korean, name, wrong, fact):
+    result = check(name, wrong)
+    assert not result.passed and str(result).startswith(f"실패 {name}")
+    assert fact in result.message, result.message
+    assert "(사례: " in result.message and HANGUL.search(result.message.split("(사례: ")[1]), "the case is Korean"
+
+
+def test_the_prediction_and_the_experiment_are_explained_in_korean(korean):
+    wrong = check("predict_shuffled_keys", _predict_a)
+    assert not wrong and "합은 항의 순서에 좌우되지 않습니다" in wrong.message, wrong.message
+    assert "'a'(문맥 벡터가 바뀐다" in wrong.message
+    right = check("predict_shuffled_keys", solutions.predict_shuffled_keys)
+    assert right and "문맥 벡터는 그대로이고" in right.message, right.message
+    assert "학습률을 숫자 하나로 반환하세요" in check("copy_learning_rate", _lr_text).message
+    assert "(0, 1] 범위의 수여야 하는데 -0.01입니다" in check("copy_learning_rate", _lr_negative).message
+    small = check("copy_learning_rate", _lr_too_small)  # trained once: the English test cached the accuracy
+    assert not small and "떼어 둔 8~12자리 숫자열 500개에서 완전 일치" in small.message, small.message
+    assert "목표: 최소 90%" in small.message
+
+
+def test_the_language_is_english_again_after_the_korean_tests():
+    assert "padded position (mask False)" in check("masked_softmax", _sm_ignores_mask).message

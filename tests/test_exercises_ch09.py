@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from common import checks as engine
 from common import transformer as np_tf
 from common.checkers import ch09
 from conftest import CHAPTERS, load_solutions
@@ -292,3 +293,62 @@ def test_checkers_survive_hostile_answers():
         for fn in (lambda *a, **k: "nonsense", lambda *a, **k: 1 / 0, lambda *a, **k: (None, None)):
             result = check(name, fn)
             assert not result.passed and str(result).startswith(f"FAIL {name}")
+
+
+# --------------------------------------------------------------------------- the Korean edition
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    engine.set_language("ko")
+    try:
+        yield
+    finally:
+        engine.set_language("en")
+
+
+def test_every_hint_is_korean(korean):
+    for name, ex in ch09.CHAPTER.exercises.items():
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split("\n")[0].removeprefix(f"힌트 {i}/{len(ex.hints)} ({name}): ")
+            assert HANGUL.search(text), f"hint {i} of {name} is not Korean: {text}"
+
+
+def _wrong(name, word):
+    """The first wrong answer of WRONG[name] whose English verdict is checked for ``word``."""
+    return next(fn for fn, w in WRONG[name] if w == word)
+
+
+KOREAN_WRONG = [
+    ("decoder_mask", "PAD keys are not blocked", "PAD 키가 막혀 있지 않습니다"),
+    ("decoder_mask", "keep itself", "자기 자신은 볼 수 있게"),
+    ("decoder_mask", "make it boolean", "불리언 배열로 만드세요"),
+    ("scaled_dot_product_attention", "maximum after masking", "최댓값은 마스킹한 뒤에"),
+    ("scaled_dot_product_attention", "own maximum", "점수가 작은 행"),
+    ("attention_step", "attend to itself too", "자기 자신에게도 어텐션해야"),
+    ("attention_step", "not by sqrt(D)", "캐시된 위치 3개, N=2, D=8, 헤드 2개"),
+    ("predict_head_parameters", "Every W stays (D, D)", "모든 W는 (D, D) 그대로"),
+    ("predict_no_positions", "permutation-equivariant", "순열 등변성"),
+]
+
+
+@pytest.mark.parametrize("name, word, fact", KOREAN_WRONG, ids=[f"{n}-{w}" for n, w, _ in KOREAN_WRONG])
+def test_a_wrong_answer_is_explained_in_korean(korean, name, word, fact):
+    with np.errstate(all="ignore"):
+        result = check(name, _wrong(name, word))
+    assert not result.passed and str(result).startswith(f"실패 {name}")
+    assert fact in result.message, result.message
+
+
+def test_the_experiment_speaks_korean(korean):
+    ramp = check("position_code", _wrong("position_code", "one number per position"))
+    assert not ramp and "요구 사항: 95% 이상" in ramp.message and "위치마다 숫자 하나" in ramp.message, ramp.message
+    assert re.search(r"300단계 뒤 .* 정확도 \d+\.\d%에 이르렀습니다", ramp.message), ramp.message
+    passed = check("position_code", solutions.position_code)
+    assert passed and "(요구 사항: 95% 이상)" in passed.message, passed.message
+
+
+def test_the_language_is_english_again_after_the_korean_tests():
+    message = check("decoder_mask", _wrong("decoder_mask", "PAD keys are not blocked")).message
+    assert "PAD keys are not blocked" in message and not HANGUL.search(message), message

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from common import checks
 from common.checkers import ch10
 from conftest import CHAPTERS, load_solutions
 
@@ -213,3 +214,56 @@ def test_learner_random_state_and_legacy_calls():
     assert torch.equal(torch.rand(3), expected), "the checks leave the learner's random state alone"
     assert ch10.check_conv_transpose_output_size(solutions.conv_transpose_output_size), \
         "the first edition's checks.check_<name>(fn) still works"
+
+
+# --------------------------------------------------------------------------- the Korean edition
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    checks.set_language("ko")
+    try:
+        yield
+    finally:
+        checks.set_language("en")
+
+
+def test_every_hint_and_mistake_is_korean(korean):
+    for ex in ch10.CHAPTER.exercises.values():
+        assert ex.hints, ex.name
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split(": ", 1)[1]
+            assert HANGUL.search(text), f"{ex.name} hint {i} has no Korean: {text}"
+        for _, hint in ex.mistakes:
+            assert HANGUL.search(checks._local(hint)), f"{ex.name}: a mistake's hint has no Korean"
+
+
+KOREAN_WRONG = [
+    ("conv_transpose_output_size", lambda s, k, st=1, p=0, op=0: (s + 2 * p - k) // st + 1,
+     "출력 크기의 값이 틀렸습니다: 기대값 14, 받은 값 3", "보통 합성곱의 공식"),
+    ("discriminator_loss", lambda r, f: _bce(r, 0) + _bce(f, 1), "손실의 값이 틀렸습니다", "레이블이 뒤바뀌었습니다"),
+    ("discriminator_loss", lambda r, f: -torch.log(torch.sigmoid(r)).mean() - torch.log(1 - torch.sigmoid(f)).mean(),
+     "큰 로짓에서 손실이 inf입니다", "F.logsigmoid"),
+    ("predict_border_stamps", lambda: "a", "실제로는 그렇게 되지 않습니다", "변에서는 2, 모서리에서는 1"),
+    ("dcgan_discriminator", lambda c, w: _disc(c, w, first_bn=True),
+     "규칙 2: 판별자의 입력층에는 배치 정규화를 두지 않습니다", "(사례: 배치 (4, 3, 32, 32)에 적용한"),
+    ("dcgan_generator", lambda nz, c, w: _gen(nz, c, w, act=lambda: nn.LeakyReLU(0.2)),
+     "규칙 4: 생성자 안쪽에는 ReLU를 씁니다", "(사례: 모양 (4, 16, 1, 1)인 z에 적용한"),
+    ("dcgan_generator", lambda nz, c, w: _gen(nz, c, w, kernel=3), "(4, 3, 25, 25)입니다", "층마다 크기를 따라가"),
+    ("gan_learning_rate", lambda: 0.1, "여러분의 학습률 0.1: 300단계 뒤", "모드 붕괴"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, fact, more", KOREAN_WRONG,
+                         ids=[f"{n}-{i}" for i, (n, *_) in enumerate(KOREAN_WRONG)])
+def test_wrong_answer_is_explained_in_korean(korean, name, wrong, fact, more):
+    result = check(name, wrong)
+    assert not result and str(result).startswith("실패"), str(result)
+    assert fact in result.message and more in result.message, str(result)
+    assert "case:" not in result.message, "the case is named in Korean"
+
+
+def test_a_right_network_is_described_in_korean(korean):
+    result = check("dcgan_discriminator", solutions.dcgan_discriminator)
+    assert result and str(result).startswith("통과") and "DCGAN 규칙을 따릅니다" in result.message, str(result)

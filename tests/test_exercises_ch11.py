@@ -3,6 +3,7 @@ message, and the Keras facts the checkers rely on hold for the installed Keras (
 
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from common import checks
 from common.checkers import ch11
 from conftest import CHAPTERS, load_solutions
 
@@ -350,3 +352,59 @@ def test_conv_transpose_same_matches_keras(keras, k, s):
         wrong = _convt_output_padding(torch.from_numpy(x).permute(0, 3, 1, 2),
                                       torch.from_numpy(kernel).permute(3, 2, 0, 1), torch.from_numpy(bias), s)
         assert wrong.shape == ours.shape and not torch.allclose(wrong, ours, atol=1e-3)
+
+
+# --------------------------------------------------------------------------- the Korean edition (한국어판)
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    """Verdicts and hints in Korean for one test, English again afterwards."""
+    checks.set_language("ko")
+    try:
+        yield
+    finally:
+        checks.set_language("en")
+
+
+def test_every_hint_mistake_and_option_is_korean(korean):
+    for ex in ch11.CHAPTER.exercises.values():
+        assert ex.hints, f"{ex.name} has no hints"
+        for i in range(1, len(ex.hints) + 1):
+            text = str(ex.hint(i)).split(": ", 1)[1]
+            assert HANGUL.search(text), f"{ex.name} hint {i} is not Korean: {text[:80]}"
+        for _, message in ex.mistakes:
+            assert HANGUL.search(checks._local(message)), f"{ex.name}: a mistake's message is not Korean"
+    passed = check("predict_gru_params", solutions.predict_gru_params)
+    assert passed.passed and "둘의 개수가 같다" in passed.message and "336" in passed.message, str(passed)
+
+
+KOREAN_WRONG = [
+    ("two_gradients", _grads_call_twice, "f가 2번 호출되었습니다"),
+    ("two_gradients", _grads_swapped, "두 리스트가 뒤바뀌었습니다"),
+    ("sequential_lstm_classifier", _seq_with(_LastExample), "outputs[-1]은 배치의 마지막 예제입니다"),
+    ("choose_loss_weights", _weights_default, "레이블 헤드가 너무 느리게 학습합니다"),
+    ("keras_optimizer", _opt_torch_defaults, "Keras SGD의 learning_rate 기본값은 0.01입니다"),
+    ("keras_optimizer", _opt_no_rho, "Keras의 rho(기본값 0.9)가 PyTorch의 alpha(기본값 0.99)입니다"),
+    ("flatten_dense_to_torch", _flatten_transpose, "행은 여전히 Keras의 (h, w, c) 순서인데"),
+    ("conv_transpose_same", _convt_output_padding, "값이 한 행 밀려 있습니다"),
+]
+
+
+@pytest.mark.parametrize("name, fn, words", KOREAN_WRONG,
+                         ids=[f"{n}-{getattr(f, '__name__', 'x').strip('_')}-{i}"
+                              for i, (n, f, _) in enumerate(KOREAN_WRONG)])
+def test_a_wrong_answer_is_explained_in_korean(korean, name, fn, words):
+    result = check(name, fn)
+    assert not result.passed and str(result).startswith("실패"), str(result)
+    assert words in result.message, str(result)
+
+
+def test_the_language_goes_back_to_english():
+    checks.set_language("ko")
+    try:
+        assert "뒤바뀌었습니다" in check("two_gradients", _grads_swapped).message
+    finally:
+        checks.set_language("en")
+    assert "the two lists are swapped" in check("two_gradients", _grads_swapped).message

@@ -90,6 +90,26 @@ def test_first_use_carries_the_english_term():
     assert checks >= 300
 
 
+def test_code_and_display_math_are_kept():
+    """A notebook's Korean keeps every code span and display formula of its English, character for character."""
+    import re
+
+    code = re.compile(r"`[^`\n]+`")
+    display = re.compile(r"\$\$.*?\$\$", re.S)
+    found, checked = [], 0
+    for english in [p for p in SOURCES if p.suffix == ".ipynb"]:
+        en = dict(i18n.english_blocks(english))
+        for b in i18n.parse(i18n.translation_path(english)):
+            if b.same or b.id not in en:
+                continue
+            for pattern in (code, display):
+                wanted = set(pattern.findall(i18n.normalise(en[b.id])))
+                checked += len(wanted)
+                found += [f"{english} block {b.id}: {x[:60]!r}" for x in wanted - set(pattern.findall(b.text))]
+    assert checked > 2000, checked
+    assert not found, "code or math changed in translation:\n" + "\n".join(found)
+
+
 def test_result_names_have_korean():
     results = json.loads((ROOT / "chapters" / "results.json").read_text(encoding="utf-8"))
     names = i18n.result_names()
@@ -220,6 +240,26 @@ def test_checker_hints_and_verdicts_are_korean(korean, name):
         wrong = ex.check(lambda *a, **k: None)
         assert not wrong and i18n.HANGUL.search(wrong.message.split(" 막혔다면")[0]), (
             f"{name}.{ex.name}: the verdict on a function that returns None is not Korean: {wrong.message}")
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_no_checker_fixes_its_language_at_import(name):
+    """`tr(en, ko)` runs when a check runs; at module level it would freeze the language of import time
+    (module-level texts are {"en": ..., "ko": ...} dicts instead)."""
+    import ast
+
+    tree = ast.parse((ROOT / "common" / "checkers" / f"{name}.py").read_text(encoding="utf-8"))
+    frozen = []
+
+    def visit(node, in_function):
+        for child in ast.iter_child_nodes(node):
+            inside = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(child, ast.Call) and getattr(child.func, "id", None) == "tr" and not in_function:
+                frozen.append(child.lineno)
+            visit(child, inside)
+
+    visit(tree, False)
+    assert not frozen, f"common/checkers/{name}.py calls tr() at import time on lines {frozen}"
 
 
 def test_a_korean_notebook_makes_the_checkers_speak_korean():

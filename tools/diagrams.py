@@ -10,12 +10,13 @@ and run the script again. The output is deterministic: no dates, no random numbe
 number formatting.
 
 Conventions: a white background (it reads in the light and the dark theme), the font stack
-"DejaVu Sans, Diagram Hangul, sans-serif" (DejaVu ships with matplotlib and draws every symbol
-used here). The figures serve the English and the Korean edition: word labels carry their Korean
-term (GLOSSARY.md) as a second, smaller line or in parentheses; math labels stay as they are.
-DejaVu has no Hangul, and SVG text in an <img> gets no web font, so each SVG that uses Hangul
-embeds its own font: NanumGothic (from koreanize_matplotlib) cut to exactly the syllables of that
-SVG, as a WOFF data: URI in an @font-face rule named "Diagram Hangul" (see _hangul_font_face).
+"Diagram Hangul, DejaVu Sans, sans-serif" (DejaVu ships with matplotlib and draws every symbol
+used here; Diagram Hangul covers only Hangul, see FONT). The figures serve the English and the
+Korean edition: word labels carry their Korean term (GLOSSARY.md) as a second, smaller line or in
+parentheses; math labels stay as they are. DejaVu has no Hangul, and SVG text in an <img> gets
+no web font from the page, so each SVG that uses Hangul embeds its own font: NanumGothic (from
+koreanize_matplotlib) cut to exactly the syllables of that SVG, as a TrueType data: URI in an
+@font-face rule named "Diagram Hangul" (see _hangul_font_face).
 In labels, ``_x`` or ``_{...}`` is a subscript and ``^x`` or ``^{...}`` a superscript.
 """
 from __future__ import annotations
@@ -32,8 +33,12 @@ from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 HANGUL_FAMILY = "Diagram Hangul"  # the @font-face embedded in each SVG that uses Hangul
-FONT = f"DejaVu Sans, {HANGUL_FAMILY}, sans-serif"  # DejaVu has no Hangul: it falls through to the embedded font
+HANGUL_RANGE = "U+1100-11FF, U+3130-318F, U+A960-A97F, U+AC00-D7A3, U+D7B0-D7FF"  # = HANGUL below
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")
+# The embedded font comes first, limited to Hangul by its unicode-range, so every other character
+# is drawn by DejaVu. Not "DejaVu Sans, Diagram Hangul": Chromium does not redraw SVG text whose
+# fallback web font finished loading after the text was laid out, and the first labels stay tofu.
+FONT = f"{HANGUL_FAMILY}, DejaVu Sans, sans-serif"
 WIDTH = 720
 
 INK = "#1f2933"  # text and plain arrows
@@ -64,12 +69,13 @@ def _nanum_gothic() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "fonts" / "NanumGothic.ttf"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _hangul_font_face(chars: str) -> str:
-    """An @font-face rule for HANGUL_FAMILY: NanumGothic cut to exactly `chars`, as a WOFF data: URI.
+    """An @font-face rule for HANGUL_FAMILY: NanumGothic cut to exactly `chars`, as a TrueType data: URI.
 
     Deterministic: the font is opened with recalcTimestamp=False and the subsetter told the same,
-    so head.modified keeps the source file's date (a constant) and no save time enters the bytes."""
+    so head.modified keeps the source file's date (a constant) and no save time enters the bytes. Plain
+    TrueType, not WOFF: WOFF's zlib compression could write other bytes with another zlib build."""
     import logging
 
     from fontTools import subset
@@ -86,18 +92,18 @@ def _hangul_font_face(chars: str) -> str:
     if missing:
         raise ValueError(f"NanumGothic has no glyph for {missing}")
     options = subset.Options()
-    options.flavor = "woff"
+    options.flavor = None
     options.recalc_timestamp = False
     options.hinting = False  # drawn at 10-16 px in a browser: the TrueType instructions only add bytes
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(map(ord, chars)))
     subsetter.subset(font)
-    font.flavor = "woff"
+    font.flavor = None
     buffer = io.BytesIO()
     font.save(buffer)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (f'@font-face {{ font-family: "{HANGUL_FAMILY}"; '
-            f'src: url(data:font/woff;base64,{data}) format("woff"); }}')
+            f'src: url(data:font/ttf;base64,{data}) format("truetype"); unicode-range: {HANGUL_RANGE}; }}')
 
 
 def _segments(label: str) -> list[tuple[str, str]]:
@@ -301,7 +307,8 @@ def rnn_unrolled() -> str:
                 "시간 역전파: 기울기가 스텝 T에서 스텝 1로 거슬러 흐른다", size=12, gap=15, fill=BACKWARD)
 
     s.text(WIDTH / 2, 318, "h_t = tanh(x_t W_x + h_{t−1} W_h + b),    y_t = h_t W_y + b_y", size=14)
-    s.bilingual(WIDTH / 2, 340, "x_t (N, D)   h_t (N, H)   W_x (D, H)   W_h (H, H):   the same W_x, W_h, b at every step",
+    s.bilingual(WIDTH / 2, 340,
+                "x_t (N, D)   h_t (N, H)   W_x (D, H)   W_h (H, H):   the same W_x, W_h, b at every step",
                 "모든 스텝이 같은 W_x, W_h, b를 쓴다", size=12, gap=16, fill=MUTED)
     return s.render()
 
@@ -309,8 +316,8 @@ def rnn_unrolled() -> str:
 def lstm_cell() -> str:
     s = Svg(440, "One LSTM step: a fused affine sliced into the gates i, f, g, o, the cell state c and the output h")
     cy, mid, gy, ay = 78, 152, 224, 300  # the cell-state line, the products, the gates, the fused affine
-    gates = [(170, "σ", "input", "입력 게이트"), (270, "σ", "forget", "망각 게이트"), (380, "tanh", "candidate", "후보"),
-             (490, "σ", "output", "출력 게이트")]
+    gates = [(170, "σ", "input", "입력 게이트"), (270, "σ", "forget", "망각 게이트"),
+             (380, "tanh", "candidate", "후보"), (490, "σ", "output", "출력 게이트")]
     names = ["i", "f", "g", "o"]
     s.rect(100, 18, 520, 352, ("#f8fafc", "#9aa5b1"), rx=14)
     s.bilingual(610, 38, "LSTM cell", "LSTM 셀", size=12, anchor="end", fill=MUTED)
@@ -400,7 +407,7 @@ def encoder_decoder() -> str:
         # the bridge: (h_S, c_S) is the decoder's start state
         s.arrow(enc[-1] + 18, cell, dec[0] - 22, cell, width=2.2)
         s.text(dec[0] - 24, cell - 10, "(h_S, c_S)", size=12, anchor="end")
-        s.text(dec[0] - 24, cell + 20, "2 × 128", size=11, anchor="end", fill=MUTED)
+        s.text(dec[0] - 24, cell + 20, "2 × 80", size=11, anchor="end", fill=MUTED)
         for k, cx in enumerate(dec):
             xin = cx - 8 if peeky else cx
             s.box(cx, cell, 44, 34, "", TENSOR)
@@ -418,7 +425,7 @@ def encoder_decoder() -> str:
         s.bilingual((dec[0] + dec[-1]) / 2, y0 + 16, "decoder LSTM, Linear → softmax over the vocabulary",
                     "디코더 LSTM, Linear → 어휘에 대한 소프트맥스", size=11, ko_size=11, gap=14, fill=MUTED)
         if not peeky:
-            s.text(14, y0 + 52, "LSTM input e'(y_{t−1}): 16;  Linear input h'_t: 128", size=12, anchor="start",
+            s.text(14, y0 + 52, "LSTM input e'(y_{t−1}): 16;  Linear input h'_t: 80", size=12, anchor="start",
                    fill=MUTED)
             return
         # the peeky context: h_S to every LSTM input ([e'(y); h_S]) and every Linear input ([h'; h_S])
@@ -432,7 +439,7 @@ def encoder_decoder() -> str:
             s.arrow(cx + 14, bus_mid, cx + 14, lin + 13, color=ACCENT, width=2)
         for cx in dec:  # the decoder's own arrows pass over the bus
             s.arrow(cx - 8, cell - 17, cx - 8, lin + 13, halo=True)
-        s.text(14, y0 + 52, "LSTM input [e'(y_{t−1}); h_S]: 16 + 128;  Linear input [h'_t; h_S]: 256", size=12,
+        s.text(14, y0 + 52, "LSTM input [e'(y_{t−1}); h_S]: 16 + 80;  Linear input [h'_t; h_S]: 160", size=12,
                anchor="start", fill=ACCENT)
 
     panel(8, peeky=False)
@@ -475,7 +482,7 @@ def attention_qkv() -> str:
         s.arrow(150, y, 240, y)
         label = "−∞ (mask)" if scores[k] is None else f"{scores[k]:.1f}".replace("-", "−")
         s.text(290, y + 5, label, size=13, fill=MUTED if scores[k] is None else INK)
-    s.text(195, rows[0] - 22, "as keys", size=12, fill=MUTED, gloss="키로")
+    s.bilingual(199, rows[0] - 27, "as keys", "키로", size=12, ko_size=11, gap=14, fill=MUTED)
 
     # 2. softmax over the positions
     s.box(385, mid, 44, rows[-1] - rows[0] + 36, "", ATTN)
@@ -504,7 +511,8 @@ def attention_qkv() -> str:
     s.arrow(sum_x, mid - 36, sum_x, 64)
     s.text(sum_x, 54, "c_t (N, 1, 128)", size=14)
     s.text(sum_x, 34, "to the decoder", size=11, fill=MUTED, gloss="디코더로")
-    s.text(WIDTH / 2, 428, "all T queries at once (쿼리 T개를 한 번에):  E = QH^⊤ (T × S),  A = softmax(E),  C = AH (T × D)", size=13)
+    s.text(WIDTH / 2, 428, "all T queries at once (쿼리 T개를 한 번에):  "
+                           "E = QH^⊤ (T × S),  A = softmax(E),  C = AH (T × D)", size=13)
     return s.render()
 
 
@@ -592,8 +600,8 @@ def transformer_block() -> str:
     header(cx, "decoder block, pre-norm", "디코더 블록, 사전 정규화", "the encoder–decoder of section 5", "y")
     y = pre_norm_sublayer(cx, y1, ["Masked multi-head", "self-attention (causal)", "인과 마스크 셀프 어텐션"], ATTN)
     s.path([(cx, y), (cx, y1 - step)], arrow=False)
-    y = pre_norm_sublayer(cx, y1 - step, ["Cross-attention", "K, V from the memory", "교차 어텐션 (K, V: 메모리)"], ATTN,
-                          cross=True)
+    y = pre_norm_sublayer(cx, y1 - step, ["Cross-attention", "K, V from the memory", "교차 어텐션 (K, V: 메모리)"],
+                          ATTN, cross=True)
     memory_y = y1 - step - 30
     s.path([(462, memory_y), (cx - 60, memory_y), (cx - 60, y1 - step - 67)], color=ACCENT, width=2)
     s.text(cx - 66, memory_y - 12, "K, V", size=11, anchor="end", fill=ACCENT)
@@ -629,7 +637,8 @@ def dcgan() -> str:
     cols = [60, 248, 436, 612]  # the same shapes line up: 1x1, 7x7, 14x14, 28x28
     g_base, d_base = 162, 412
 
-    s.bilingual(14, 22, "generator G: noise z → image (234,177 parameters)", "생성자 G: 잡음 z → 이미지 (매개변수 234,177개)",
+    s.bilingual(14, 22, "generator G: noise z → image (234,177 parameters)",
+                "생성자 G: 잡음 z → 이미지 (매개변수 234,177개)",
                 size=14, ko_size=12, gap=17, anchor="start", weight="bold")
     g_maps = [(64, 1, "z  (N, 64, 1, 1)"), (64, 7, "(N, 64, 7, 7)"), (32, 14, "(N, 32, 14, 14)"),
               (1, 28, "G(z)  (N, 1, 28, 28)")]
@@ -653,7 +662,8 @@ def dcgan() -> str:
     s.bilingual(694, g_base + 58, "real x", "진짜 x", size=12, ko_size=11, gap=15)
     s.text(694, g_base + 90, "MNIST", size=11, fill=MUTED)
 
-    s.bilingual(14, 234, "discriminator D: image → logit (10,097 parameters)", "판별자 D: 이미지 → 로짓 (매개변수 10,097개)",
+    s.bilingual(14, 234, "discriminator D: image → logit (10,097 parameters)",
+                "판별자 D: 이미지 → 로짓 (매개변수 10,097개)",
                 size=14, ko_size=12, gap=17, anchor="start", weight="bold")
     d_maps = [(1, 28, "x  (N, 1, 28, 28)"), (16, 14, "(N, 16, 14, 14)"), (32, 7, "(N, 32, 7, 7)"),
               (1, 1, "logit  (N, 1, 1, 1)")]

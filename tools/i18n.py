@@ -282,8 +282,13 @@ def prose(text: str) -> str:
     return CODE.sub(" ", text)
 
 
+def _spelling(word: str) -> str:
+    """A word's regex that accepts British and American spelling: optimiser/optimizer, normalisation/-ization."""
+    return re.sub(r"i[sz](?=e|ation|ing|ed)", "i[sz]", re.escape(word))
+
+
 def _en_pattern(term: str) -> re.Pattern:
-    words = [re.escape(w) for w in re.split(r"[\s-]+", term.lower())]
+    words = [_spelling(w) for w in re.split(r"[\s-]+", term.lower())]
     return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?:s|es)?(?![\w-])", re.I)
 
 
@@ -368,7 +373,8 @@ def first_use_problems(english: Path) -> tuple[int, list[str]]:
                     end, accepted = start + len(other), [en_term, ko_to_en[other]]
                     break
         after = ko_all[end: end + 100]
-        paren = re.match(r"[^.,;:!?()\n]{0,12}\(([^()\n]*)\)", after)  # "손실(loss)", "교차 엔트로피 손실(cross-...)"
+        # "손실(loss)", "교차 엔트로피 손실(cross-entropy loss)", "옵티마이저(optimiser: Adam, 모멘텀(momentum) ...)"
+        paren = re.match(r"[^.,;:!?()\n]{0,12}\(([^()\n]*)", after)
         if not paren or not any(term_pattern(t).search(paren.group(1)) for t in accepted):
             line = ko_all[max(0, at - 20): end + 30].replace("\n", " ")
             out.append(f"{path.relative_to(ROOT).as_posix()}: first use of '{ko_term}' needs '({en_term})' "

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from common.checks import Chapter, Fail, call, cap, case, compare_values, example, one_number
+from common.checks import Chapter, Fail, call, cap, case, compare_values, example, one_number, tr
 
 CHAPTER = Chapter("00_tensors_autograd")
 __getattr__ = CHAPTER.legacy
@@ -27,6 +27,11 @@ _SEED = 0
 
 def _rng(offset: int = 0) -> np.random.Generator:
     return np.random.default_rng(_SEED + offset)
+
+
+def _t(text: dict) -> str:
+    """A ``{"en": ..., "ko": ...}`` message in the learner's language, chosen when a check runs."""
+    return tr(text["en"], text["ko"])
 
 
 # --------------------------------------------------------------------------- the lesson's Value engine
@@ -122,50 +127,72 @@ def topological_order(root):
 def _images_cases():
     rng = _rng(1)
     return [
-        case("5 random 28x28 images", rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)),
-        case("a batch of 1 non-square 8x6 image", rng.integers(0, 256, size=(1, 8, 6), dtype=np.uint8)),
-        case("2 black 3x3 images (all zeros)", np.zeros((2, 3, 3), dtype=np.uint8)),
-        case("3 white 4x5 images (all 255)", np.full((3, 4, 5), 255, dtype=np.uint8)),
+        case({"en": "5 random 28x28 images", "ko": "무작위 28x28 이미지 5장"},
+             rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)),
+        case({"en": "a batch of 1 non-square 8x6 image", "ko": "정사각형이 아닌 8x6 이미지 1장의 배치"},
+             rng.integers(0, 256, size=(1, 8, 6), dtype=np.uint8)),
+        case({"en": "2 black 3x3 images (all zeros)", "ko": "검은 3x3 이미지 2장(모두 0)"},
+             np.zeros((2, 3, 3), dtype=np.uint8)),
+        case({"en": "3 white 4x5 images (all 255)", "ko": "흰 4x5 이미지 3장(모두 255)"},
+             np.full((3, 4, 5), 255, dtype=np.uint8)),
     ]
 
 
 def _compare_images(expected: torch.Tensor, got, rtol: float = 1e-6, atol: float = 1e-7) -> str | None:
     if got is None:
-        return "the result is None: did you forget `return`?"
+        return tr("the result is None: did you forget `return`?", "결과가 None입니다: `return`을 빠뜨렸나요?")
     if not isinstance(got, torch.Tensor):
-        return f"expected a torch.Tensor, got {type(got).__name__}: convert with torch.from_numpy or torch.as_tensor"
+        kind = type(got).__name__
+        return tr(f"expected a torch.Tensor, got {kind}: convert with torch.from_numpy or torch.as_tensor",
+                  f"torch.Tensor를 반환해야 하는데 {kind}입니다: torch.from_numpy나 torch.as_tensor로 바꾸세요")
     n, _, h, w = expected.shape
     if tuple(got.shape) == (n, h, w, 1):
-        return f"wrong shape {tuple(got.shape)}: that is channels-last (Keras); PyTorch wants {(n, 1, h, w)}"
+        return tr(f"wrong shape {tuple(got.shape)}: that is channels-last (Keras); PyTorch wants {(n, 1, h, w)}",
+                  f"형태 {tuple(got.shape)}이(가) 틀렸습니다: 그것은 채널 마지막(Keras) 형식입니다. "
+                  f"PyTorch는 {(n, 1, h, w)}을(를) 원합니다")
     if tuple(got.shape) != tuple(expected.shape):
-        return f"wrong shape: expected (N, 1, H, W) = {tuple(expected.shape)}, got {tuple(got.shape)}"
+        return tr(f"wrong shape: expected (N, 1, H, W) = {tuple(expected.shape)}, got {tuple(got.shape)}",
+                  f"형태가 틀렸습니다: 기대값 (N, 1, H, W) = {tuple(expected.shape)}, 받은 값 {tuple(got.shape)}")
     if got.dtype != torch.float32:
-        why = " (NumPy's `/ 255` gives float64: use .float() or astype(np.float32))"
+        why = tr(" (NumPy's `/ 255` gives float64: use .float() or astype(np.float32))",
+                 " (NumPy의 `/ 255`는 float64가 됩니다: .float()나 astype(np.float32)를 쓰세요)")
         why = why if got.dtype == torch.float64 else ""
-        return f"wrong dtype: expected torch.float32, got {got.dtype}{why}"
+        return tr(f"wrong dtype: expected torch.float32, got {got.dtype}{why}",
+                  f"자료형이 틀렸습니다: 기대값 torch.float32, 받은 값 {got.dtype}{why}")
     if got.numel() and float(got.max()) > 1.0 + 1e-6:
-        return f"values go up to {float(got.max()):.4g}: scale the pixels into [0, 1] by dividing by 255"
-    return compare_values(expected, got, rtol, atol, what="image tensor")
+        top = f"{float(got.max()):.4g}"
+        return tr(f"values go up to {top}: scale the pixels into [0, 1] by dividing by 255",
+                  f"값이 {top}까지 올라갑니다: 255로 나누어 픽셀을 [0, 1] 범위로 스케일하세요")
+    return compare_values(expected, got, rtol, atol, what=tr("image tensor", "이미지 텐서"))
 
 
 to_tensor_images = CHAPTER.exercise(
     "to_tensor_images",
     examples=[
-        example(torch.ones((2, 1, 3, 4)), "the brief's example: 2 white 3x4 images",
+        example(torch.ones((2, 1, 3, 4)),
+                {"en": "the brief's example: 2 white 3x4 images", "ko": "문제 설명의 예: 흰 3x4 이미지 2장"},
                 np.full((2, 3, 4), 255, dtype=np.uint8)),
-        example(torch.tensor([[[[0.0, 0.2, 1.0]]]]), "one 1x3 image with pixels 0, 51, 255",
+        example(torch.tensor([[[[0.0, 0.2, 1.0]]]]),
+                {"en": "one 1x3 image with pixels 0, 51, 255", "ko": "픽셀이 0, 51, 255인 1x3 이미지 1장"},
                 np.array([[[0, 51, 255]]], dtype=np.uint8)),
     ],
     cases=_images_cases,
     compare=_compare_images,
     rtol=1e-6,
     mistakes=[(lambda images: torch.from_numpy(images).float().unsqueeze(1) / 256,
-               "the largest pixel value is 255: divide by 255, not 256")],
+               {"en": "the largest pixel value is 255: divide by 255, not 256",
+                "ko": "가장 큰 픽셀 값은 255입니다: 256이 아니라 255로 나누세요"})],
     hints=[
-        "Three steps: NumPy array to torch tensor, uint8 to float32 scaled into [0, 1], and a channel axis of size 1.",
-        "`torch.from_numpy(images)` shares the array; `.float()` makes it float32 (do it before dividing, so the "
-        "result stays float32); `unsqueeze(1)` inserts the channel axis after the batch axis: (N, 1, H, W).",
-        "`return torch.from_numpy(images).float().unsqueeze(1) / 255`.",
+        {"en": "Three steps: NumPy array to torch tensor, uint8 to float32 scaled into [0, 1], and a channel axis of "
+               "size 1.",
+         "ko": "세 단계입니다: NumPy 배열을 torch 텐서로, uint8을 [0, 1]로 스케일한 float32로, 그리고 크기 1인 채널 "
+               "축 추가."},
+        {"en": "`torch.from_numpy(images)` shares the array; `.float()` makes it float32 (do it before dividing, so "
+               "the result stays float32); `unsqueeze(1)` inserts the channel axis after the batch axis: (N, 1, H, W).",
+         "ko": "`torch.from_numpy(images)`는 배열과 메모리를 공유합니다. `.float()`는 float32로 바꿉니다(나누기 전에 "
+               "해야 결과가 float32로 남습니다). `unsqueeze(1)`은 배치 축 뒤에 채널 축을 넣습니다: (N, 1, H, W)."},
+        {"en": "`return torch.from_numpy(images).float().unsqueeze(1) / 255`.",
+         "ko": "`return torch.from_numpy(images).float().unsqueeze(1) / 255`입니다."},
     ],
 )
 
@@ -173,18 +200,26 @@ to_tensor_images = CHAPTER.exercise(
 # --------------------------------------------------------------------------- 2. predict_broadcast (predict first)
 predict_broadcast = CHAPTER.predict(
     "predict_broadcast",
-    why="mse_loss only warns, then broadcasts to (100, 100) like the hand-written loss. Make the shapes equal "
-        "yourself: y.reshape(-1, 1).",
+    why={"en": "mse_loss only warns, then broadcasts to (100, 100) like the hand-written loss. Make the shapes "
+               "equal yourself: y.reshape(-1, 1).",
+         "ko": "mse_loss는 경고만 하고, 직접 작성한 손실과 똑같이 (100, 100)으로 브로드캐스팅합니다. 형태는 직접 "
+               "맞추세요: y.reshape(-1, 1)."},
     options={
-        "a": "the mean of the 100 squared errors: the library lines the shapes up for you",
-        "b": "an error, because the two shapes differ",
-        "c": "a warning, then the same (100, 100) broadcast as the hand-written loss",
+        "a": {"en": "the mean of the 100 squared errors: the library lines the shapes up for you",
+              "ko": "제곱 오차 100개의 평균: 라이브러리가 형태를 알아서 맞춰 준다"},
+        "b": {"en": "an error, because the two shapes differ", "ko": "두 형태가 다르므로 오류"},
+        "c": {"en": "a warning, then the same (100, 100) broadcast as the hand-written loss",
+              "ko": "경고를 낸 뒤, 직접 작성한 손실과 같은 (100, 100) 브로드캐스팅"},
     },
     hints=[
-        "A library function cannot know which of your axes are examples: it sees two shapes, (100, 1) and (100,), "
-        "and the broadcasting rule of the lesson's section 1 says they are compatible.",
-        "Refusing would break code that broadcasts on purpose; PyTorch's mse_loss chose a middle way. Answer 'a', "
-        "'b' or 'c'; `checks.predict_broadcast.solution()` shows the answer.",
+        {"en": "A library function cannot know which of your axes are examples: it sees two shapes, (100, 1) and "
+               "(100,), and the broadcasting rule of the lesson's section 1 says they are compatible.",
+         "ko": "라이브러리 함수는 어느 축이 예제인지 알 수 없습니다. 함수가 보는 것은 두 형태 (100, 1)과 (100,)뿐이고, "
+               "이 장 1절의 브로드캐스팅 규칙에 따르면 둘은 호환됩니다."},
+        {"en": "Refusing would break code that broadcasts on purpose; PyTorch's mse_loss chose a middle way. Answer "
+               "'a', 'b' or 'c'; `checks.predict_broadcast.solution()` shows the answer.",
+         "ko": "거부하면 일부러 브로드캐스팅하는 코드가 깨집니다. PyTorch의 mse_loss는 중간 길을 택했습니다. 'a', 'b', "
+               "'c' 중 하나로 답하세요. `checks.predict_broadcast.solution()`이 답을 보여 줍니다."},
     ],
 )
 
@@ -217,13 +252,20 @@ def _vjp_cases():
         return torch.tanh(x @ B)
 
     return [
-        case("f(x) = S @ x with a square, non-symmetric S", square, randn(3), randn(3)),
-        case("f(x) = A @ x with A of shape (2, 3): y has 2 entries, x has 3", wide, randn(3), randn(2)),
-        case("f(x) = outer(x, x): y of shape (3, 3) from x of shape (3,)", outer, randn(3), randn(3, 3)),
-        case("f(x) = softmax(x): every output depends on every input", softmax, randn(4), randn(4)),
-        case("f(x) = sum(x**3), a scalar output: v is a 0-d tensor", total, randn(2, 2), torch.tensor(2.0,
-                                                                                             dtype=torch.float64)),
-        case("f(x) = tanh(x @ B), x of shape (2, 3), y of shape (2, 4)", tanh_layer, randn(2, 3), randn(2, 4)),
+        case({"en": "f(x) = S @ x with a square, non-symmetric S", "ko": "f(x) = S @ x, S는 대칭이 아닌 정사각 행렬"},
+             square, randn(3), randn(3)),
+        case({"en": "f(x) = A @ x with A of shape (2, 3): y has 2 entries, x has 3",
+              "ko": "f(x) = A @ x, A의 형태는 (2, 3): y의 원소는 2개, x의 원소는 3개"}, wide, randn(3), randn(2)),
+        case({"en": "f(x) = outer(x, x): y of shape (3, 3) from x of shape (3,)",
+              "ko": "f(x) = outer(x, x): 형태 (3,)인 x에서 형태 (3, 3)인 y"}, outer, randn(3), randn(3, 3)),
+        case({"en": "f(x) = softmax(x): every output depends on every input",
+              "ko": "f(x) = softmax(x): 모든 출력이 모든 입력에 의존"}, softmax, randn(4), randn(4)),
+        case({"en": "f(x) = sum(x**3), a scalar output: v is a 0-d tensor",
+              "ko": "f(x) = sum(x**3), 스칼라 출력: v는 0차원 텐서"}, total, randn(2, 2),
+             torch.tensor(2.0, dtype=torch.float64)),
+        case({"en": "f(x) = tanh(x @ B), x of shape (2, 3), y of shape (2, 4)",
+              "ko": "f(x) = tanh(x @ B), x의 형태는 (2, 3), y의 형태는 (2, 4)"}, tanh_layer, randn(2, 3),
+             randn(2, 4)),
     ]
 
 
@@ -241,29 +283,44 @@ def _vjp_forward_mode(f, x, v):  # J v instead of v^T J: right only when J is sy
 vector_jacobian_product = CHAPTER.exercise(
     "vector_jacobian_product",
     examples=[example(torch.tensor([2.0, 0.0, 0.0], dtype=torch.float64),
-                      "the brief's example: f(x) = x**2, x = [1, 2, 3], v = [1, 0, 0]",
+                      {"en": "the brief's example: f(x) = x**2, x = [1, 2, 3], v = [1, 0, 0]",
+                       "ko": "문제 설명의 예: f(x) = x**2, x = [1, 2, 3], v = [1, 0, 0]"},
                       lambda x: x**2, torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64),
                       torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64))],
     cases=_vjp_cases,
     rtol=1e-6,
     atol=1e-9,
-    what="vector-Jacobian product",
+    compare=lambda expected, got, rtol, atol: compare_values(expected, got, rtol, atol,
+                                                             what=tr("vector-Jacobian product", "벡터-야코비 곱")),
     mistakes=[
-        (_vjp_ignores_v, "backward() of f(x).sum() uses a v of ones: weight the outputs by v, with "
-                         "y.backward(gradient=v) or (y * v).sum().backward()"),
-        (_vjp_forward_mode, "that is J v; backward gives v^T J, which sums over the outputs: "
-                            "entry i is sum_j v_j dy_j/dx_i"),
+        (_vjp_ignores_v, {"en": "backward() of f(x).sum() uses a v of ones: weight the outputs by v, with "
+                                "y.backward(gradient=v) or (y * v).sum().backward()",
+                          "ko": "f(x).sum()의 backward()는 모두 1인 v를 씁니다: y.backward(gradient=v)나 "
+                                "(y * v).sum().backward()로 출력에 v만큼 가중치를 주세요"}),
+        (_vjp_forward_mode, {"en": "that is J v; backward gives v^T J, which sums over the outputs: "
+                                   "entry i is sum_j v_j dy_j/dx_i",
+                             "ko": "그것은 J v입니다. backward는 출력에 대해 합하는 v^T J를 줍니다: "
+                                   "i번째 원소는 sum_j v_j dy_j/dx_i입니다"}),
         (lambda f, x, v: _vjp_ignores_v(f, x, v) * v,
-         "multiplying the gradient of sum(y) by v afterwards is right only when y_j depends on x_j alone: let "
-         "backward weight the outputs by v"),
+         {"en": "multiplying the gradient of sum(y) by v afterwards is right only when y_j depends on x_j alone: let "
+                "backward weight the outputs by v",
+          "ko": "sum(y)의 기울기에 나중에 v를 곱하는 것은 y_j가 x_j에만 의존할 때만 맞습니다: backward가 출력에 "
+                "v만큼 가중치를 주게 하세요"}),
     ],
     hints=[
-        "backward() on a non-scalar y needs to know how much each output matters: that is v. The result is the "
-        "gradient of the scalar sum_j v_j y_j.",
-        "Make a fresh leaf `x = x.detach().clone().requires_grad_(True)`, compute `y = f(x)`, then "
-        "`y.backward(gradient=v)` (or `(y * v).sum().backward()`), and return the leaf's `.grad`.",
-        "`x = x.detach().clone().requires_grad_(True)`; `f(x).backward(gradient=v)`; `return x.grad`. "
-        "`checks.vector_jacobian_product.solution()` shows it in full.",
+        {"en": "backward() on a non-scalar y needs to know how much each output matters: that is v. The result is "
+               "the gradient of the scalar sum_j v_j y_j.",
+         "ko": "스칼라가 아닌 y에서 backward()를 하려면 각 출력이 얼마나 중요한지 알아야 합니다: 그것이 v입니다. "
+               "결과는 스칼라 sum_j v_j y_j의 기울기입니다."},
+        {"en": "Make a fresh leaf `x = x.detach().clone().requires_grad_(True)`, compute `y = f(x)`, then "
+               "`y.backward(gradient=v)` (or `(y * v).sum().backward()`), and return the leaf's `.grad`.",
+         "ko": "새 리프 노드 `x = x.detach().clone().requires_grad_(True)`를 만들고, `y = f(x)`를 계산한 다음 "
+               "`y.backward(gradient=v)`(또는 `(y * v).sum().backward()`)를 실행하고, 리프 노드의 `.grad`를 "
+               "반환하세요."},
+        {"en": "`x = x.detach().clone().requires_grad_(True)`; `f(x).backward(gradient=v)`; `return x.grad`. "
+               "`checks.vector_jacobian_product.solution()` shows it in full.",
+         "ko": "`x = x.detach().clone().requires_grad_(True)`; `f(x).backward(gradient=v)`; `return x.grad`. "
+               "`checks.vector_jacobian_product.solution()`이 전체 코드를 보여 줍니다."},
     ],
 )
 
@@ -293,13 +350,19 @@ def _grads_of(root) -> dict[int, float]:
 
 
 _POWER_CASES = [  # label, input values, the graph built with the learner's function
-    ("the brief's example: a = 2, b = 3", {"a": 2.0, "b": 3.0}, lambda f, v: f(v["a"], v["b"])),
-    ("a = 0.5, b = -1.5 (a negative exponent)", {"a": 0.5, "b": -1.5}, lambda f, v: f(v["a"], v["b"])),
-    ("a = 3, b = 0 (z = 1 whatever a is)", {"a": 3.0, "b": 0.0}, lambda f, v: f(v["a"], v["b"])),
-    ("a = 1, b = 2.5 (ln a = 0)", {"a": 1.0, "b": 2.5}, lambda f, v: f(v["a"], v["b"])),
-    ("a power of a power, (a ** b) ** c with a = 1.5, b = 2, c = 0.5", {"a": 1.5, "b": 2.0, "c": 0.5},
+    ({"en": "the brief's example: a = 2, b = 3", "ko": "문제 설명의 예: a = 2, b = 3"}, {"a": 2.0, "b": 3.0},
+     lambda f, v: f(v["a"], v["b"])),
+    ({"en": "a = 0.5, b = -1.5 (a negative exponent)", "ko": "a = 0.5, b = -1.5 (음의 지수)"},
+     {"a": 0.5, "b": -1.5}, lambda f, v: f(v["a"], v["b"])),
+    ({"en": "a = 3, b = 0 (z = 1 whatever a is)", "ko": "a = 3, b = 0 (a가 무엇이든 z = 1)"}, {"a": 3.0, "b": 0.0},
+     lambda f, v: f(v["a"], v["b"])),
+    ({"en": "a = 1, b = 2.5 (ln a = 0)", "ko": "a = 1, b = 2.5 (ln a = 0)"}, {"a": 1.0, "b": 2.5},
+     lambda f, v: f(v["a"], v["b"])),
+    ({"en": "a power of a power, (a ** b) ** c with a = 1.5, b = 2, c = 0.5",
+      "ko": "거듭제곱의 거듭제곱, (a ** b) ** c, a = 1.5, b = 2, c = 0.5"}, {"a": 1.5, "b": 2.0, "c": 0.5},
      lambda f, v: f(f(v["a"], v["b"]), v["c"])),
-    ("x ** x: one Value as base and exponent, x = 2", {"x": 2.0}, lambda f, v: f(v["x"], v["x"])),
+    ({"en": "x ** x: one Value as base and exponent, x = 2", "ko": "x ** x: 하나의 Value가 밑이자 지수, x = 2"},
+     {"x": 2.0}, lambda f, v: f(v["x"], v["x"])),
 ]
 
 
@@ -320,30 +383,40 @@ def _close(a: float, b: float) -> bool:
 
 
 def _judge_value_power(fn) -> str:
-    for label, values, build in _POWER_CASES:
-        where = f" (case: {label})"
+    for label_text, values, build in _POWER_CASES:
+        label = _t(label_text)
+        where = tr(f" (case: {label})", f" (사례: {label})")
         inputs = {k: Value(val, label=k) for k, val in values.items()}
         z = call(build, fn, inputs, label=label)
         if z is None:
-            raise Fail("the result is None: did you forget `return`?" + where)
+            raise Fail(tr("the result is None: did you forget `return`?", "결과가 None입니다: `return`을 빠뜨렸나요?")
+                       + where)
         if not _is_value_like(z):
-            raise Fail(f"return a Value(data, parents, local_grads, op), not {type(z).__name__}" + where)
+            kind = type(z).__name__
+            raise Fail(tr(f"return a Value(data, parents, local_grads, op), not {kind}",
+                          f"Value(data, parents, local_grads, op)를 반환하세요. {kind}이(가) 아니라") + where)
         if any(v.data != values[k] or v.parents for k, v in inputs.items()):
-            raise Fail("your function changed its input Values: build a new Value for the result" + where)
+            raise Fail(tr("your function changed its input Values: build a new Value for the result",
+                          "함수가 입력 Value를 바꾸었습니다: 결과로는 새 Value를 만드세요") + where)
         try:
             parents, locals_ = tuple(z.parents), tuple(z.local_grads)
         except TypeError:
-            raise Fail("parents and local_grads must be tuples, e.g. (a, b) and (dz_da, dz_db)" + where) from None
+            raise Fail(tr("parents and local_grads must be tuples, e.g. (a, b) and (dz_da, dz_db)",
+                          "parents와 local_grads는 튜플이어야 합니다. 예: (a, b)와 (dz_da, dz_db)") + where) from None
         if len(parents) != len(locals_):
-            raise Fail(f"{len(parents)} parents but {len(locals_)} local gradients: one local gradient per "
-                       f"parent" + where)
+            raise Fail(tr(f"{len(parents)} parents but {len(locals_)} local gradients: one local gradient per parent",
+                          f"부모는 {len(parents)}개인데 국소 기울기는 {len(locals_)}개입니다: 부모마다 국소 기울기가 "
+                          f"하나씩 있어야 합니다") + where)
         if any(not isinstance(g, numbers.Real) for g in locals_):
             kind = next(type(g).__name__ for g in locals_ if not isinstance(g, numbers.Real))
-            raise Fail(f"local_grads must hold plain numbers, not {kind}: compute them from a.data and b.data"
-                       + where)
+            raise Fail(tr(f"local_grads must hold plain numbers, not {kind}: compute them from a.data and b.data",
+                          f"local_grads에는 {kind}이(가) 아니라 보통의 수가 들어 있어야 합니다: a.data와 b.data로 "
+                          f"계산하세요") + where)
         data, expected = _torch_power(values, label)
         if not isinstance(z.data, numbers.Real) or not _close(float(z.data), data):
-            raise Fail(f"wrong data of the result: expected {data:.6g}, got {cap(repr(z.data), 40)}" + where)
+            got_s = cap(repr(z.data), 40)
+            raise Fail(tr(f"wrong data of the result: expected {data:.6g}, got {got_s}",
+                          f"결과의 data가 틀렸습니다: 기대값 {data:.6g}, 받은 값 {got_s}") + where)
         grads = _grads_of(z)
         for name, value in inputs.items():
             got, want = grads.get(id(value), 0.0), expected[name]
@@ -352,20 +425,33 @@ def _judge_value_power(fn) -> str:
             a_val, b_val = values.get("a", values.get("x")), values.get("b", values.get("x"))
             simple = len(values) == 2
             if id(value) not in {id(p) for p in _ancestors(z)}:
-                why = (f"{name} is not among the result's parents: the exponent is a Value too, so z = a ** b has two "
-                       f"parents, (a, b), each with its own local gradient" if name == "b"
-                       else f"{name} is not among the result's parents: list the input Values themselves, (a, b)")
+                if name == "b":
+                    why = tr(f"{name} is not among the result's parents: the exponent is a Value too, so z = a ** b "
+                             f"has two parents, (a, b), each with its own local gradient",
+                             f"{name}이(가) 결과의 부모에 없습니다: 지수도 Value이므로 z = a ** b의 부모는 (a, b) 두 "
+                             f"개이고, 각각 자신의 국소 기울기를 가집니다")
+                else:
+                    why = tr(f"{name} is not among the result's parents: list the input Values themselves, (a, b)",
+                             f"{name}이(가) 결과의 부모에 없습니다: 입력 Value 자체를 (a, b)로 적으세요")
             elif simple and name == "b" and b_val > 0 and _close(got, a_val**b_val * math.log(b_val)):
-                why = "the local gradient for the exponent uses ln a, the log of the base, not ln b"
+                why = tr("the local gradient for the exponent uses ln a, the log of the base, not ln b",
+                         "지수에 대한 국소 기울기에는 ln b가 아니라 밑의 로그인 ln a가 들어갑니다")
             elif simple and name == "a" and _close(got, a_val ** (b_val - 1)):
-                why = "the local gradient for the base is b * a ** (b - 1): the factor b is missing"
+                why = tr("the local gradient for the base is b * a ** (b - 1): the factor b is missing",
+                         "밑에 대한 국소 기울기는 b * a ** (b - 1)입니다: 인수 b가 빠졌습니다")
             elif name == "x":
-                why = "x is both parents: each of its two uses passes back its own local gradient, and they add up"
+                why = tr("x is both parents: each of its two uses passes back its own local gradient, and they add up",
+                         "x는 두 부모 모두입니다: 두 번의 쓰임이 각자 국소 기울기를 돌려보내고, 그 둘이 더해집니다")
             else:
-                why = ("the local gradients are dz/da = b * a ** (b - 1) for the base and dz/db = a ** b * ln(a) "
-                       "for the exponent")
-            raise Fail(f"wrong gradient of {name} after backward: expected {want:.6g}, got {got:.6g}: {why}" + where)
-    return f"data and gradients equal torch.autograd's on all {len(_POWER_CASES)} cases, chained and shared ones too"
+                why = tr("the local gradients are dz/da = b * a ** (b - 1) for the base and dz/db = a ** b * ln(a) "
+                         "for the exponent",
+                         "국소 기울기는 밑에 대해 dz/da = b * a ** (b - 1), 지수에 대해 dz/db = a ** b * ln(a)입니다")
+            raise Fail(tr(f"wrong gradient of {name} after backward: expected {want:.6g}, got {got:.6g}: {why}",
+                          f"backward 후 {name}의 기울기가 틀렸습니다: 기대값 {want:.6g}, 받은 값 {got:.6g}: {why}")
+                       + where)
+    n = len(_POWER_CASES)
+    return tr(f"data and gradients equal torch.autograd's on all {n} cases, chained and shared ones too",
+              f"이어 붙인 경우와 공유한 경우를 포함해 {n}개 사례 모두에서 data와 기울기가 torch.autograd와 같습니다")
 
 
 def _ancestors(root) -> list:
@@ -383,21 +469,30 @@ value_power = CHAPTER.exercise(
     "value_power",
     judge=_judge_value_power,
     hints=[
-        "Every operation of the engine does two things at once: it computes the result's data, and it stores, for "
-        "each parent, the local gradient d(result)/d(parent) as a plain number. backward() does the rest.",
-        "Here z = a ** b has two parents, a and b. Treat b as a constant for dz/da (the power rule) and a as a "
-        "constant for dz/db (a ** b = e ** (b ln a)). Use math.log and the .data of each Value.",
-        "`z = a.data ** b.data`, then `return Value(z, (a, b), (b.data * a.data ** (b.data - 1), "
-        "z * math.log(a.data)), '**')`. `checks.value_power.solution()` shows it.",
+        {"en": "Every operation of the engine does two things at once: it computes the result's data, and it stores, "
+               "for each parent, the local gradient d(result)/d(parent) as a plain number. backward() does the rest.",
+         "ko": "엔진의 모든 연산은 두 가지를 한꺼번에 합니다: 결과의 data를 계산하고, 부모마다 국소 기울기 "
+               "d(result)/d(parent)를 보통의 수로 저장합니다. 나머지는 backward()가 합니다."},
+        {"en": "Here z = a ** b has two parents, a and b. Treat b as a constant for dz/da (the power rule) and a as a "
+               "constant for dz/db (a ** b = e ** (b ln a)). Use math.log and the .data of each Value.",
+         "ko": "여기서 z = a ** b의 부모는 a와 b 두 개입니다. dz/da에서는 b를 상수로(거듭제곱 법칙), dz/db에서는 a를 "
+               "상수로(a ** b = e ** (b ln a)) 보세요. math.log와 각 Value의 .data를 쓰세요."},
+        {"en": "`z = a.data ** b.data`, then `return Value(z, (a, b), (b.data * a.data ** (b.data - 1), "
+               "z * math.log(a.data)), '**')`. `checks.value_power.solution()` shows it.",
+         "ko": "`z = a.data ** b.data` 다음에 `return Value(z, (a, b), (b.data * a.data ** (b.data - 1), "
+               "z * math.log(a.data)), '**')`. `checks.value_power.solution()`이 이 코드를 보여 줍니다."},
     ],
 )
 
 
 # --------------------------------------------------------------------------- 5. accumulated_step (judged)
 _ACCUM_SCENARIOS = {
-    "linear": "nn.Linear(3, 2), SGD(lr=0.1, momentum=0.9), MSELoss, 4 micro-batches of 4",
-    "mlp": "a 3-8-4 tanh MLP, SGD(lr=0.2), CrossEntropyLoss, 3 micro-batches of 5",
-    "adam": "nn.Linear(4, 1), Adam(lr=0.01), L1Loss, 2 micro-batches of 6",
+    "linear": {"en": "nn.Linear(3, 2), SGD(lr=0.1, momentum=0.9), MSELoss, 4 micro-batches of 4",
+               "ko": "nn.Linear(3, 2), SGD(lr=0.1, momentum=0.9), MSELoss, 크기 4인 마이크로배치 4개"},
+    "mlp": {"en": "a 3-8-4 tanh MLP, SGD(lr=0.2), CrossEntropyLoss, 3 micro-batches of 5",
+            "ko": "3-8-4 tanh MLP, SGD(lr=0.2), CrossEntropyLoss, 크기 5인 마이크로배치 3개"},
+    "adam": {"en": "nn.Linear(4, 1), Adam(lr=0.01), L1Loss, 2 micro-batches of 6",
+             "ko": "nn.Linear(4, 1), Adam(lr=0.01), L1Loss, 크기 6인 마이크로배치 2개"},
 }
 _ACCUM_CALLS = 2
 
@@ -440,13 +535,21 @@ def _accum_variant(model, optimizer, loss_fn, batches, kind: str) -> None:
 
 
 _ACCUM_MISTAKES = {
-    "zero_grad_inside": "only the last micro-batch's gradient was used: call optimizer.zero_grad() once, before the "
-                        "loop, not for every micro-batch",
-    "no_division": "the gradient is the sum over the micro-batches, not their mean: divide each micro-batch loss by "
-                   "the number of micro-batches before backward()",
-    "step_inside": "the optimizer stepped once per micro-batch: call optimizer.step() once, after the loop",
-    "no_zero_grad": "the gradients of the previous call were added to this one: call optimizer.zero_grad() before "
-                    "the first backward()",
+    "zero_grad_inside": {"en": "only the last micro-batch's gradient was used: call optimizer.zero_grad() once, "
+                               "before the loop, not for every micro-batch",
+                         "ko": "마지막 마이크로배치의 기울기만 쓰였습니다: optimizer.zero_grad()는 마이크로배치마다가 "
+                               "아니라 루프 전에 한 번만 호출하세요"},
+    "no_division": {"en": "the gradient is the sum over the micro-batches, not their mean: divide each micro-batch "
+                          "loss by the number of micro-batches before backward()",
+                    "ko": "기울기가 마이크로배치들의 평균이 아니라 합입니다: backward() 전에 각 마이크로배치의 손실을 "
+                          "마이크로배치 개수로 나누세요"},
+    "step_inside": {"en": "the optimizer stepped once per micro-batch: call optimizer.step() once, after the loop",
+                    "ko": "옵티마이저가 마이크로배치마다 스텝을 밟았습니다: optimizer.step()은 루프가 끝난 뒤 한 번만 "
+                          "호출하세요"},
+    "no_zero_grad": {"en": "the gradients of the previous call were added to this one: call optimizer.zero_grad() "
+                           "before the first backward()",
+                     "ko": "이전 호출의 기울기가 이번 기울기에 더해졌습니다: 첫 backward() 전에 "
+                           "optimizer.zero_grad()를 호출하세요"},
 }
 
 
@@ -466,18 +569,20 @@ def _diagnose_accum(kind: str, call_no: int, got_params: list[np.ndarray]) -> st
             reference(model, optimizer, loss_fn, batches)
         _accum_variant(model, optimizer, loss_fn, batches, mistake)
         if _same_params(_params(model), got_params):
-            return message
-    return "the update should be one optimizer step on the mean of the micro-batch losses"
+            return _t(message)
+    return tr("the update should be one optimizer step on the mean of the micro-batch losses",
+              "갱신은 마이크로배치 손실들의 평균에 대한 옵티마이저 스텝 한 번이어야 합니다")
 
 
 def _judge_accumulated_step(fn) -> str:
     reference = CHAPTER.solutions().accumulated_step
-    for kind, label in _ACCUM_SCENARIOS.items():
+    for kind, label_text in _ACCUM_SCENARIOS.items():
+        label = _t(label_text)
         ref_model, ref_opt, loss_fn, batches = _accum_setup(kind)
         model, opt, _, _ = _accum_setup(kind)
         micro = len(batches[0][0])
         for call_no in range(1, _ACCUM_CALLS + 1):
-            where = f" (case: {label}, call {call_no})"
+            where = tr(f" (case: {label}, call {call_no})", f" (사례: {label}, {call_no}번째 호출)")
             with torch.no_grad():
                 losses = [float(loss_fn(ref_model(x), y)) for x, y in batches]
             expected = reference(ref_model, ref_opt, loss_fn, batches)
@@ -490,48 +595,76 @@ def _judge_accumulated_step(fn) -> str:
             handle = model.register_forward_pre_hook(record)
             batches_in = [(x.clone(), y.clone()) for x, y in batches]
             try:
-                got = call(fn, model, opt, loss_fn, batches_in, label=f"{label}, call {call_no}")
+                got = call(fn, model, opt, loss_fn, batches_in,
+                           label=tr(f"{label}, call {call_no}", f"{label}, {call_no}번째 호출"))
             finally:
                 handle.remove()
             if got is None:
-                raise Fail("returned None: did you forget to return the mean loss?" + where)
+                raise Fail(tr("returned None: did you forget to return the mean loss?",
+                              "None을 반환했습니다: 평균 손실을 반환하는 것을 잊었나요?") + where)
             if isinstance(got, torch.Tensor) or not isinstance(got, numbers.Real) or isinstance(got, bool):
-                raise Fail(f"return the mean loss as a Python float (loss.item()), not {type(got).__name__}" + where)
+                kind_got = type(got).__name__
+                raise Fail(tr(f"return the mean loss as a Python float (loss.item()), not {kind_got}",
+                              f"평균 손실을 파이썬 float(loss.item())로 반환하세요. {kind_got}이(가) 아니라") + where)
             if sizes and max(sizes) > micro:
-                raise Fail(f"the model saw {max(sizes)} examples at once: run it on one micro-batch of {micro} at a "
-                           f"time and call backward() after each; holding one batch at a time is the point" + where)
+                raise Fail(tr(f"the model saw {max(sizes)} examples at once: run it on one micro-batch of {micro} at "
+                              f"a time and call backward() after each; holding one batch at a time is the point",
+                              f"모델이 예제 {max(sizes)}개를 한꺼번에 보았습니다: 한 번에 크기 {micro}인 마이크로배치 "
+                              f"하나씩 실행하고 매번 backward()를 호출하세요. 한 번에 배치 하나만 메모리에 두는 것이 "
+                              f"핵심입니다") + where)
             if any(not (torch.equal(x, xi) and torch.equal(y, yi)) for (x, y), (xi, yi) in zip(batches, batches_in)):
-                raise Fail("your function changed the batches in place: leave them as they are" + where)
+                raise Fail(tr("your function changed the batches in place: leave them as they are",
+                              "함수가 배치를 제자리에서 바꾸었습니다: 배치는 그대로 두세요") + where)
             if not math.isclose(float(got), expected, rel_tol=1e-5, abs_tol=1e-7):
                 if math.isclose(float(got), sum(losses), rel_tol=1e-5):
-                    why = "that is the sum of the micro-batch losses: return their mean"
+                    why = tr("that is the sum of the micro-batch losses: return their mean",
+                             "그것은 마이크로배치 손실들의 합입니다: 평균을 반환하세요")
                 elif math.isclose(float(got), losses[-1], rel_tol=1e-5):
-                    why = "that is the last micro-batch's loss: return the mean over all of them"
+                    why = tr("that is the last micro-batch's loss: return the mean over all of them",
+                             "그것은 마지막 마이크로배치의 손실입니다: 전체의 평균을 반환하세요")
                 else:
-                    why = "return the mean of the micro-batch losses, computed before the update"
-                raise Fail(f"returned loss {float(got):.6g}, expected {expected:.6g}: {why}" + where)
+                    why = tr("return the mean of the micro-batch losses, computed before the update",
+                             "갱신 전에 계산한 마이크로배치 손실들의 평균을 반환하세요")
+                raise Fail(tr(f"returned loss {float(got):.6g}, expected {expected:.6g}: {why}",
+                              f"반환한 손실은 {float(got):.6g}, 기대값은 {expected:.6g}입니다: {why}") + where)
             now = _params(model)
             if not _same_params(now, _params(ref_model)):
                 if _same_params(now, before):
-                    why = "the parameters did not change: call optimizer.step() once, after the loop"
+                    why = tr("the parameters did not change: call optimizer.step() once, after the loop",
+                             "매개변수가 바뀌지 않았습니다: 루프가 끝난 뒤 optimizer.step()을 한 번 호출하세요")
                 else:
                     why = _diagnose_accum(kind, call_no, now)
-                raise Fail(f"wrong parameters after the step: {why}" + where)
-    return (f"the same update as one step on the whole batch, on {len(_ACCUM_SCENARIOS)} models and "
-            f"{_ACCUM_CALLS} calls each, one micro-batch at a time")
+                raise Fail(tr(f"wrong parameters after the step: {why}", f"스텝 후 매개변수가 틀렸습니다: {why}")
+                           + where)
+    n_models = len(_ACCUM_SCENARIOS)
+    return tr(f"the same update as one step on the whole batch, on {n_models} models and "
+              f"{_ACCUM_CALLS} calls each, one micro-batch at a time",
+              f"모델 {n_models}개에서 각각 {_ACCUM_CALLS}번 호출하는 동안, 마이크로배치를 하나씩 처리하면서 "
+              f"전체 배치로 한 스텝 밟은 것과 같은 갱신을 했습니다")
 
 
 accumulated_step = CHAPTER.exercise(
     "accumulated_step",
     judge=_judge_accumulated_step,
     hints=[
-        "backward() adds to .grad; it never overwrites it. So clearing once and calling backward() once per "
-        "micro-batch leaves the sum of their gradients in .grad. What must you scale so that it becomes the mean?",
-        "Clear the gradients once, before the loop. In the loop: loss of the micro-batch, divided by the number of "
-        "micro-batches, then backward(). After the loop: one optimizer.step(). Keep the losses to return their mean.",
-        "`optimizer.zero_grad()`; for each `(x, y)`: `loss = loss_fn(model(x), y)`, "
-        "`(loss / len(batches)).backward()`, remember `loss.item()`; then `optimizer.step()` and return the mean. "
-        "`checks.accumulated_step.solution()`.",
+        {"en": "backward() adds to .grad; it never overwrites it. So clearing once and calling backward() once per "
+               "micro-batch leaves the sum of their gradients in .grad. What must you scale so that it becomes the "
+               "mean?",
+         "ko": "backward()는 .grad에 더할 뿐, 덮어쓰지 않습니다. 그래서 한 번 지운 뒤 마이크로배치마다 "
+               "backward()를 한 번씩 호출하면 .grad에는 그 기울기들의 합이 남습니다. 이것이 평균이 되려면 무엇을 "
+               "스케일해야 할까요?"},
+        {"en": "Clear the gradients once, before the loop. In the loop: loss of the micro-batch, divided by the "
+               "number of micro-batches, then backward(). After the loop: one optimizer.step(). Keep the losses to "
+               "return their mean.",
+         "ko": "루프 전에 기울기를 한 번 지우세요. 루프 안에서는 마이크로배치의 손실을 마이크로배치 개수로 나눈 뒤 "
+               "backward()를 호출합니다. 루프가 끝나면 optimizer.step()을 한 번 호출합니다. 평균을 반환할 수 있게 "
+               "손실들을 모아 두세요."},
+        {"en": "`optimizer.zero_grad()`; for each `(x, y)`: `loss = loss_fn(model(x), y)`, "
+               "`(loss / len(batches)).backward()`, remember `loss.item()`; then `optimizer.step()` and return the "
+               "mean. `checks.accumulated_step.solution()`.",
+         "ko": "`optimizer.zero_grad()`; 각 `(x, y)`마다 `loss = loss_fn(model(x), y)`, "
+               "`(loss / len(batches)).backward()`, `loss.item()` 기억하기; 그다음 `optimizer.step()`을 하고 평균을 "
+               "반환합니다. `checks.accumulated_step.solution()`."},
     ],
 )
 
@@ -573,29 +706,47 @@ def _line_run(lr: float) -> float:
 
 
 def _judge_line_learning_rate(fn) -> str:
-    lr = one_number(call(fn, label="your learning rate"), "learning rate")
+    lr = one_number(call(fn, label=tr("your learning rate", "여러분의 학습률")), tr("learning rate", "학습률"))
     target = _least_squares_loss() * (1 + LINE_TOLERANCE)
     with np.errstate(all="ignore"):
         reached = _line_run(lr)
-    asked = f"asked: below {target:.5g} (0.1% above the least-squares loss) after {LINE_STEPS} steps"
+    asked = tr(f"asked: below {target:.5g} (0.1% above the least-squares loss) after {LINE_STEPS} steps",
+               f"요구: {LINE_STEPS}스텝 후 {target:.5g} 미만(최소 제곱법의 손실보다 0.1% 높은 값)")
     if not math.isfinite(reached) or reached > 1e3:
-        raise Fail(f"with your learning rate {lr:.3g} the loss exploded to {reached:.3g} after {LINE_STEPS} steps; "
-                   f"{asked}. Far too large: every step overshoots more")
+        raise Fail(tr(f"with your learning rate {lr:.3g} the loss exploded to {reached:.3g} after {LINE_STEPS} steps; "
+                      f"{asked}. Far too large: every step overshoots more",
+                      f"여러분의 학습률({lr:.3g})로는 {LINE_STEPS}스텝 후 손실이 {reached:.3g}까지 폭발했습니다. "
+                      f"{asked}. 너무 큽니다: 스텝마다 더 크게 지나칩니다"))
     if reached > target:
-        why = ("too large: the parameters jump across the minimum and back" if _line_run(lr * 0.9) < reached
-               else "too small: the steps are too short to get there in time")
-        raise Fail(f"your learning rate {lr:.3g} reached loss {reached:.5g} after {LINE_STEPS} steps; {asked} ({why})")
-    return f"your learning rate {lr:.3g} reached loss {reached:.5g} after {LINE_STEPS} steps ({asked})"
+        if _line_run(lr * 0.9) < reached:
+            why = tr("too large: the parameters jump across the minimum and back",
+                     "너무 큽니다: 매개변수가 최솟값을 넘어갔다가 되돌아오기를 반복합니다")
+        else:
+            why = tr("too small: the steps are too short to get there in time",
+                     "너무 작습니다: 보폭이 너무 짧아 제시간에 도달하지 못합니다")
+        raise Fail(tr(f"your learning rate {lr:.3g} reached loss {reached:.5g} after {LINE_STEPS} steps; "
+                      f"{asked} ({why})",
+                      f"여러분의 학습률({lr:.3g})로는 {LINE_STEPS}스텝 후 손실이 {reached:.5g}입니다. "
+                      f"{asked} ({why})"))
+    return tr(f"your learning rate {lr:.3g} reached loss {reached:.5g} after {LINE_STEPS} steps ({asked})",
+              f"여러분의 학습률({lr:.3g})로 {LINE_STEPS}스텝 후 손실이 {reached:.5g}입니다({asked})")
 
 
 line_learning_rate = CHAPTER.exercise(
     "line_learning_rate",
     judge=_judge_line_learning_rate,
     hints=[
-        "Do not guess: write a function that fits the line for a given learning rate (10 steps from w = b = 0, the "
-        "loop of the lesson's section 4) and returns the final loss; then try rates from 0.01 to 1.",
-        "Rates spaced by a constant factor cover the range evenly: `np.geomspace(0.01, 1, 15)`. Print the final loss "
-        "of each next to the least-squares loss: too small creeps, too large overshoots or explodes. Return one rate "
-        "from the middle of the range that works; `checks.line_learning_rate.solution()` shows a sweep.",
+        {"en": "Do not guess: write a function that fits the line for a given learning rate (10 steps from w = b = 0, "
+               "the loop of the lesson's section 4) and returns the final loss; then try rates from 0.01 to 1.",
+         "ko": "추측하지 마세요: 주어진 학습률로 직선을 맞추고(w = b = 0에서 10스텝, 이 장 4절의 루프) 마지막 손실을 "
+               "반환하는 함수를 작성한 다음, 0.01부터 1까지의 학습률을 시도해 보세요."},
+        {"en": "Rates spaced by a constant factor cover the range evenly: `np.geomspace(0.01, 1, 15)`. Print the final "
+               "loss of each next to the least-squares loss: too small creeps, too large overshoots or explodes. "
+               "Return one rate from the middle of the range that works; `checks.line_learning_rate.solution()` "
+               "shows a sweep.",
+         "ko": "일정한 비율로 떨어진 학습률들은 범위를 고르게 덮습니다: `np.geomspace(0.01, 1, 15)`. 각 학습률의 "
+               "마지막 손실을 최소 제곱법의 손실 옆에 출력해 보세요. 너무 작으면 느릿느릿 다가가고, 너무 크면 "
+               "지나치거나 폭발합니다. 통하는 범위의 가운데에서 학습률 하나를 반환하세요. "
+               "`checks.line_learning_rate.solution()`이 학습률 탐색을 보여 줍니다."},
     ],
 )
