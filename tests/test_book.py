@@ -66,7 +66,7 @@ def test_toc_lists_every_chapter_then_its_exercises_in_order():
     for entry, d in zip(chapters, CHAPTER_DIRS):
         assert [s["file"] for s in entry["sections"]] == [f"chapters/{d.name}/exercises"]
     reference = [c["file"] for part in toc["parts"][1:] for c in part["chapters"]]
-    assert reference == ["GLOSSARY", "datasets/README"]
+    assert reference == ["GLOSSARY", "datasets/README", "translations/README"]
 
 
 def test_korean_search_index_cuts_particles():
@@ -210,8 +210,27 @@ def test_site_ships_no_unused_bundles(site):
     assert len(tags) == 1 and "startup.js" in tags[0], tags
     assert not list((site / "_static").rglob("startup.js")), "Jupyter Book adds a script tag per .js under _static/"
     fonts = {p.name: p.stat().st_size for p in (site / "_static" / "fonts").iterdir()}
-    assert "NanumGothic-1.woff" in fonts and "NanumGothicBold-1.woff" in fonts
+    assert "NanumGothic-1.woff2" in fonts and "NanumGothicBold-1.woff2" in fonts
     assert max(fonts.values()) < 250_000, f"fonts are cut to the characters the site uses: {fonts}"
+
+
+def test_bold_hangul_is_never_missing(site):
+    """NanumGothic Bold is cut to the Hangul the pages set in bold; for every other syllable the regular
+    files are declared at weight 700 too, so bold text never lacks a glyph (each site, every syllable)."""
+    for folder in (site, site / "ko"):
+        css = (folder / "_static" / "course.css").read_text(encoding="utf-8")
+        ranges = {400: set(), 700: set()}
+        for rule in re.findall(r"@font-face\s*{([^}]*)}", css):
+            if '"NanumGothic"' not in rule:
+                continue
+            weight = int(re.search(r"font-weight:\s*(\d+)", rule).group(1))
+            for span in re.search(r"unicode-range:\s*([^;]+);", rule).group(1).split(","):
+                low, _, high = span.strip().removeprefix("U+").partition("-")
+                ranges[weight] |= set(range(int(low, 16), int(high or low, 16) + 1))
+        assert ranges[400] and ranges[400] == ranges[700], folder
+    fonts = site / "ko" / "_static" / "fonts"
+    bold = sum(p.stat().st_size for p in fonts.glob("NanumGothicBold-*.woff2"))
+    assert bold < sum(p.stat().st_size for p in fonts.glob("NanumGothic-*.woff2")), "bold is cut to bold text"
 
 
 def test_every_icon_the_pages_name_is_in_the_served_icon_font(site):

@@ -167,3 +167,26 @@ def test_the_table_speaks_the_engines_language():
         assert "문제 3개 중 1개 통과, 1개 실패, 1개 시작 전" in table and "1개 통과" in table
     finally:
         engine.set_language("en")
+
+
+def test_the_korean_edition_has_its_own_copies_verdicts_and_table(tmp_path):
+    """`make lab-ko` / `make progress-ko`: my_exercises.ko.ipynb from exercises.ko.ipynb, checked in Korean."""
+    from common import checks as engine
+
+    folder = tmp_path / "chapters" / CHAPTER
+    folder.mkdir(parents=True)
+    for name in ("exercises.ipynb", "exercises.ko.ipynb"):
+        shutil.copyfile(CHAPTERS / CHAPTER / name, folder / name)
+    course = tmp_path / "chapters"
+    assert tool.sync(course, lang="ko") == [f"{CHAPTER}: made my_exercises.ko.ipynb"]
+    assert not (folder / "my_exercises.ipynb").exists(), "the English copy is made by `make lab` only"
+    mine = folder / "my_exercises.ko.ipynb"
+    wrong, *untouched = _names()
+    _set_cell(mine, wrong, f"def {wrong}(*args, **kwargs):\n    return None\n")
+    report = tool.progress(course, only=["01"], workers=1, lang="ko")
+    assert report[0]["notebook"] == "my_exercises.ko.ipynb"
+    rows = {r["name"]: r for r in report[0]["exercises"]}
+    assert rows[wrong]["status"] == "failing" and any("\uac00" <= c <= "\ud7a3" for c in rows[wrong]["verdict"])
+    table = tool.format_table(report, lang="ko")
+    assert f"  실패 {wrong}: " in table and f"문제 {len(rows)}개 중 0개 통과" in table
+    assert engine.language() == "en", "the table leaves the engine's language as it was"

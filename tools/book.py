@@ -274,6 +274,9 @@ def finish_pages(site: Path = SITE, zip_bytes: int = 0, lang: str = "en") -> Non
             # asks for /favicon.ico, which no static host of this site has (a 404 in the console).
             page = '<link rel="icon" href="_static/favicon.svg" />\n' + page
         elif rel.as_posix() == "README.html":
+            # README.md links README.ko.md (raw HTML, so that the English build does not look for it as a
+            # page): on the site that is the Korean landing page.
+            page = page.replace('href="README.ko.md"', f'href="{KO}/README.html"')
             start = page.find('<section id="start">')
             box = _download_box(zip_bytes, zip_href, lang)
             page = _after_title(page, box) if start < 0 else page[:start] + box + page[start:]
@@ -314,12 +317,34 @@ def site_character_counts(site: Path = SITE) -> dict[str, int]:
     return counts
 
 
-def subset_fonts(chars: set[str], site: Path = SITE, counts: dict[str, int] | None = None) -> tuple[str, dict]:
+# Where the pages draw text in bold (weight 600-700): headings, strong text, table heads, summaries, the
+# sidebar captions and title, the language switch. NanumGothic Bold is cut to the Hangul found there; any
+# other Hangul set in bold is drawn by the regular files, which are declared for weight 700 too (for
+# the characters the bold files lack): never a missing glyph, at worst a lighter one.
+BOLD_TEXT = re.compile(r"<(h[1-6]|strong|b|th|summary|dt)\b[^>]*>(.*?)</\1>"
+                       r"|<span class=\"caption-text\">(.*?)</span>|<p class=\"title logo__title\">(.*?)</p>"
+                       r"|<a class=\"btn btn-sm course-lang\"[^>]*>(.*?)</a>", re.S)
+
+
+def site_bold_characters(site: Path = SITE) -> set[str]:
+    """The characters the pages show in bold (see BOLD_TEXT)."""
+    chars: set[str] = set()
+    for path in pages(site):
+        for match in BOLD_TEXT.finditer(path.read_text(encoding="utf-8")):
+            text = "".join(group for group in match.groups()[1:] if group)
+            chars |= set(html.unescape(re.sub(r"<[^>]+>", "", text)))
+    return chars
+
+
+def subset_fonts(chars: set[str], site: Path = SITE, counts: dict[str, int] | None = None,
+                 bold: set[str] | None = None) -> tuple[str, dict]:
     """Cut the fonts to `chars`, save them as WOFF; return their @font-face CSS and sizes.
 
     NanumGothic is cut into files of HANGUL_CHUNK syllables, the most frequent on the site first, each
     with the exact unicode-range of its syllables: a browser fetches only the files a page's text needs,
-    so a Korean page does not pay for the rare syllables of every other page."""
+    so a Korean page does not pay for the rare syllables of every other page. Its bold face holds only
+    the Hangul of ``bold`` (the text the pages set in bold). The files are WOFF2 (Brotli), a third
+    smaller than WOFF."""
     import logging
 
     from fontTools import subset
@@ -337,14 +362,16 @@ def subset_fonts(chars: set[str], site: Path = SITE, counts: dict[str, int] | No
               for name in ("DejaVuSans.ttf", "DejaVuSansMono.ttf")]
     borrowed = {c for c in chars - hangul if any(ord(c) not in cmap for cmap in dejavu)}
     css, sizes = [], {}
+    regular: list[tuple[str, list[int]]] = []  # NanumGothic's regular files and their code points
     for family, weight, filename, package, role in FONTS:
         source = _package_dir(package) / FONT_DIRS[package] / filename
         if role == "hangul":
-            parts = [set(ranked[i:i + HANGUL_CHUNK]) for i in range(0, len(ranked), HANGUL_CHUNK)] or [set()]
+            face = [c for c in ranked if bold is None or weight < 600 or c in bold]
+            parts = [set(face[i:i + HANGUL_CHUNK]) for i in range(0, len(face), HANGUL_CHUNK)] or [set()]
             parts[0] |= borrowed
-            names = [f"{Path(filename).stem}-{i + 1}.woff" for i in range(len(parts))]
+            names = [f"{Path(filename).stem}-{i + 1}.woff2" for i in range(len(parts))]
         else:
-            parts, names = [chars - hangul], [Path(filename).stem + ".woff"]
+            parts, names = [chars - hangul], [Path(filename).stem + ".woff2"]
         for wanted, name in zip(parts, names):
             font = TTFont(source)
             # The NanumGothic files carry an empty TSI3 table (VTT hinting sources); Chromium's font
@@ -356,18 +383,28 @@ def subset_fonts(chars: set[str], site: Path = SITE, counts: dict[str, int] | No
             if not codepoints:
                 continue
             options = subset.Options()
-            options.flavor = "woff"
+            options.flavor = "woff2"
             options.layout_features = ["*"]
             options.name_IDs = ["*"]
             options.notdef_outline = True
             subsetter = subset.Subsetter(options)
             subsetter.populate(unicodes=codepoints)
             subsetter.subset(font)
-            font.flavor = "woff"
+            font.flavor = "woff2"
             font.save(out / name)
             sizes[name] = (out / name).stat().st_size
-            css.append(f'@font-face {{\n  font-family: "{family}";\n  src: url("fonts/{name}") format("woff");\n'
+            css.append(f'@font-face {{\n  font-family: "{family}";\n  src: url("fonts/{name}") format("woff2");\n'
                        f"  font-weight: {weight};\n  font-display: swap;\n  unicode-range: {_ranges(codepoints)};\n}}")
+            if role == "hangul" and weight < 600:
+                regular.append((name, codepoints))
+        if role == "hangul" and weight >= 600:
+            in_bold = {ord(c) for part in parts for c in part}
+            for name, codepoints in regular:
+                rest = [cp for cp in codepoints if cp not in in_bold]
+                if rest:
+                    css.append(f'@font-face {{\n  font-family: "{family}";\n  src: url("fonts/{name}") '
+                               f'format("woff2");\n  font-weight: {weight};\n  font-display: swap;\n'
+                               f"  unicode-range: {_ranges(rest)};\n}}")
     return "\n".join(css) + "\n", sizes
 
 
@@ -443,7 +480,7 @@ def copy_assets(site: Path = SITE) -> dict:
         if not src.is_dir():
             raise BookError(f"{src.relative_to(ROOT)} is missing: run `npm ci` in book/ (`make book` does)")
         _copy_listed(src, site / dest, shipped)
-    font_css, sizes = subset_fonts(site_characters(site), site, site_character_counts(site))
+    font_css, sizes = subset_fonts(site_characters(site), site, site_character_counts(site), site_bold_characters(site))
     sizes.update(icon_font(site))
     course_css = site / "_static" / "course.css"
     course_css.write_text(course_css.read_text(encoding="utf-8") + "\n/* Added by tools/book.py */\n"
@@ -547,6 +584,9 @@ def stage_korean(dest: Path = KO_SOURCE) -> None:
         # every page has the language switch instead (the link would lead to the Korean page itself).
         text = re.sub(r'^\[English\]\([^)\s]+\.md "English"\)[^\n]*\n\n?', "", text, flags=re.M)
         target.write_text(text, encoding="utf-8")
+    # How to fix a Korean sentence: one page for both languages (it is written in both).
+    (dest / "translations").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "translations" / "README.md", dest / "translations" / "README.md")
     for figures in (ROOT / "chapters").glob("*/figures"):
         shutil.copytree(figures, dest / figures.relative_to(ROOT))
     for name in ("_static", "_ext"):

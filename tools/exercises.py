@@ -277,12 +277,20 @@ MARKS = {"passed": "pass", "failing": "fail", "not started": "todo"}  # the engi
 
 
 def format_table(report: list[dict], width: int = 110, lang: str | None = None) -> str:
-    """The progress table in ``lang`` (default: the engine's current language)."""
-    from common.checks import language, say, set_language
+    """The progress table in ``lang`` (default: the engine's current language, which is left as it was)."""
+    from common.checks import language, set_language
 
-    if lang is None:
-        lang = language()
-    set_language(lang)
+    before = language()
+    set_language(lang or before)
+    try:
+        return _table(report, width, lang or before)
+    finally:
+        set_language(before)
+
+
+def _table(report: list[dict], width: int, lang: str) -> str:
+    from common.checks import say
+
     lines = []
     totals = {"passed": 0, "failing": 0, "not started": 0}
     for chapter in report:
