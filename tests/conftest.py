@@ -1,13 +1,29 @@
-"""Shared pytest set-up: a non-interactive matplotlib backend and paths to the course folders."""
+"""Shared pytest set-up: a non-interactive matplotlib backend, paths to the course folders, and the
+Korean checkers' fixture."""
+import re
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 CHAPTER_DIRS = sorted(p for p in CHAPTERS.iterdir() if p.is_dir() and p.name[:2].isdigit())
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def korean():
+    """The checkers speak Korean (the Korean edition) for one test, and English again afterwards."""
+    from common import checks
+
+    checks.set_language("ko")
+    try:
+        yield checks
+    finally:
+        checks.set_language("en")
 
 
 def load_solutions(chapter_dir):

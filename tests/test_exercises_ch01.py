@@ -1,5 +1,4 @@
 """Chapter 01 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
-import re
 import time
 
 import numpy as np
@@ -295,24 +294,6 @@ def test_the_pocket_beats_the_last_weights_on_overlapping_data():
 
 
 # --------------------------------------------------------------------------- the Korean edition (한국어판)
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def korean():
-    engine.set_language("ko")
-    try:
-        yield
-    finally:
-        engine.set_language("en")
-
-
-def test_every_hint_is_in_korean(korean):
-    for name, ex in ch01.CHAPTER.exercises.items():
-        assert ex.hints, name
-        for i in range(1, len(ex.hints) + 1):
-            body = str(ex.hint(i)).split(": ", 1)[1].split("\n")[0]  # without "힌트 i/n (name)" and the last-hint note
-            assert HANGUL.search(body), (name, i, body)
 
 
 KOREAN_WRONG = [  # (exercise, wrong answer, the Korean fact its verdict must state)

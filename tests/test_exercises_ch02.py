@@ -1,12 +1,10 @@
 """Chapter 02 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
 
-import re
 import warnings
 
 import numpy as np
 import pytest
 
-from common import checks as engine
 from common.checkers import ch02
 from conftest import CHAPTERS, load_solutions
 
@@ -247,24 +245,6 @@ def test_the_gradient_norms_vanish_through_sigmoid_layers():
 
 
 # --------------------------------------------------------------------------- the Korean edition
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def korean():
-    engine.set_language("ko")
-    try:
-        yield
-    finally:
-        engine.set_language("en")
-
-
-def test_every_hint_is_korean(korean):
-    for ex in ch02.CHAPTER.exercises.values():
-        assert ex.hints, f"{ex.name} has no hints"
-        for i in range(1, len(ex.hints) + 1):
-            text = str(ex.hint(i)).split(": ", 1)[1]
-            assert HANGUL.search(text), f"{ex.name} hint {i} is not Korean: {text[:80]}"
 
 
 KOREAN_WRONG = [

@@ -1,16 +1,14 @@
 """Chapter 03 exercises: plausible wrong answers are rejected with a useful message (and the classic mistakes
 get their hint), and the solutions agree with PyTorch (autograd, torch.optim, nn.CrossEntropyLoss)."""
 
-import re
 
 import numpy as np
 import pytest
 import torch
 
-from common import checks as engine
 from common.checkers import ch03
 from common.gradcheck import rel_error
-from conftest import CHAPTERS, load_solutions
+from conftest import CHAPTERS, HANGUL, load_solutions
 
 sol = load_solutions(CHAPTERS / "03_gradient_descent")
 
@@ -436,24 +434,6 @@ def test_cross_entropy_matches_torch(n, c, smoothing, scale):
 
 
 # --------------------------------------------------------------------------- the Korean edition
-
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def korean():
-    engine.set_language("ko")
-    try:
-        yield
-    finally:
-        engine.set_language("en")
-
-
-def test_every_hint_is_korean(korean):
-    for name, ex in ch03.CHAPTER.exercises.items():
-        for i in range(1, len(ex.hints) + 1):
-            text = str(ex.hint(i)).split("\n")[0].removeprefix(f"힌트 {i}/{len(ex.hints)} ({name}): ")
-            assert HANGUL.search(text), f"hint {i} of {name} is not Korean: {text}"
 
 
 KOREAN_WRONG = [

@@ -2,7 +2,6 @@
 predictions are told why, a weight decay that misses the target is told what it reached, and the solutions agree
 with PyTorch (nn.BatchNorm1d in inference mode, F.layer_norm with autograd)."""
 
-import re
 
 import numpy as np
 import pytest
@@ -10,7 +9,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from common import checks as engine
 from common.checkers import ch04
 from conftest import CHAPTERS, load_solutions
 
@@ -337,24 +335,6 @@ def test_layernorm_backward_matches_autograd(n, d, eps):
 
 
 # --------------------------------------------------------------------------- the Korean edition
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def korean():
-    engine.set_language("ko")
-    try:
-        yield
-    finally:
-        engine.set_language("en")
-
-
-def test_every_hint_is_korean(korean):
-    for ex in ch04.CHAPTER.exercises.values():
-        assert ex.hints, f"{ex.name} has no hints"
-        for i in range(1, len(ex.hints) + 1):
-            text = str(ex.hint(i)).split(": ", 1)[1]
-            assert HANGUL.search(text), f"{ex.name} hint {i} is not Korean: {text[:80]}"
 
 
 KOREAN_WRONG = [

@@ -1,15 +1,13 @@
 """Chapter 06 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
 
-import re
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from common import checks as engine
 from common.checkers import ch06
-from conftest import CHAPTERS, load_solutions
+from conftest import CHAPTERS, HANGUL, load_solutions
 
 CHAPTER = CHAPTERS / "06_rnn_lstm"
 solutions = load_solutions(CHAPTER)
@@ -376,27 +374,6 @@ def test_an_experiment_that_misses_the_target_is_rejected(bias, words):
 
 
 # --------------------------------------------------------------------------- the Korean edition
-
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def korean():
-    engine.set_language("ko")
-    try:
-        yield
-    finally:
-        engine.set_language("en")
-
-
-def test_every_hint_is_korean(korean):
-    for name, ex in ch06.CHAPTER.exercises.items():
-        assert ex.hints, f"{name} has no hints"
-        for i in range(1, len(ex.hints) + 1):
-            text = str(ex.hint(i)).split("\n")[0].removeprefix(f"힌트 {i}/{len(ex.hints)} ({name}): ")
-            assert HANGUL.search(text), f"hint {i} of {name} is not Korean: {text}"
-        for _, hint in ex.mistakes:
-            assert HANGUL.search(engine._local(hint)), f"a mistake's hint of {name} is not Korean: {hint}"
 
 
 KOREAN_WRONG = [

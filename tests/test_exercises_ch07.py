@@ -1,12 +1,10 @@
 """Chapter 07 checkers: the reference solutions pass, and plausible mistakes are caught with a useful message."""
 
-import re
 
 import numpy as np
 import pytest
 import torch
 
-from common import checks
 from common.checkers import ch07
 from conftest import CHAPTERS, load_solutions
 
@@ -418,26 +416,6 @@ def test_the_legacy_call_still_works():
 
 
 # --------------------------------------------------------------------------- the Korean edition
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def korean():
-    checks.set_language("ko")
-    try:
-        yield
-    finally:
-        checks.set_language("en")
-
-
-def test_every_hint_and_mistake_is_korean(korean):
-    for ex in ch07.CHAPTER.exercises.values():
-        assert ex.hints, ex.name
-        for i in range(1, len(ex.hints) + 1):
-            text = str(ex.hint(i)).split(": ", 1)[1]
-            assert HANGUL.search(text), f"{ex.name} hint {i} has no Korean: {text}"
-        for _, hint in ex.mistakes:
-            assert HANGUL.search(checks._local(hint)), f"{ex.name}: a mistake's hint has no Korean"
 
 
 KOREAN_WRONG = [

@@ -3,15 +3,13 @@
 The shared contract (the solution passes, a stub is "not implemented", broken code becomes a
 verdict, signatures match) is tested for every chapter in tests/test_exercises.py.
 """
-import re
 
 import numpy as np
 import pytest
 import torch
 
-from common import checks as engine
 from common.checkers import ch08
-from conftest import CHAPTERS, load_solutions
+from conftest import CHAPTERS, HANGUL, load_solutions
 
 solutions = load_solutions(CHAPTERS / "08_attention")
 
@@ -374,25 +372,7 @@ def test_the_legacy_call_still_works():
     assert ch08.check_input_attention(solutions.input_attention)
 
 
-
 # --------------------------------------------------------------------------- the Korean edition
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def korean():
-    engine.set_language("ko")
-    try:
-        yield
-    finally:
-        engine.set_language("en")
-
-
-def test_every_hint_is_korean(korean):
-    for name, ex in ch08.CHAPTER.exercises.items():
-        for i in range(1, len(ex.hints) + 1):
-            text = str(ex.hint(i)).split("\n")[0].removeprefix(f"힌트 {i}/{len(ex.hints)} ({name}): ")
-            assert HANGUL.search(text), f"hint {i} of {name} is not Korean: {text}"
 
 
 KOREAN_WRONG = [

@@ -7,10 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from common import checks as engine
 from common import transformer as np_tf
 from common.checkers import ch09
-from conftest import CHAPTERS, load_solutions
+from conftest import CHAPTERS, HANGUL, load_solutions
 
 solutions = load_solutions(CHAPTERS / "09_transformer")
 
@@ -296,23 +295,6 @@ def test_checkers_survive_hostile_answers():
 
 
 # --------------------------------------------------------------------------- the Korean edition
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def korean():
-    engine.set_language("ko")
-    try:
-        yield
-    finally:
-        engine.set_language("en")
-
-
-def test_every_hint_is_korean(korean):
-    for name, ex in ch09.CHAPTER.exercises.items():
-        for i in range(1, len(ex.hints) + 1):
-            text = str(ex.hint(i)).split("\n")[0].removeprefix(f"힌트 {i}/{len(ex.hints)} ({name}): ")
-            assert HANGUL.search(text), f"hint {i} of {name} is not Korean: {text}"
 
 
 def _wrong(name, word):

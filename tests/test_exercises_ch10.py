@@ -6,7 +6,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from common import checks
 from common.checkers import ch10
 from conftest import CHAPTERS, load_solutions
 
@@ -217,26 +216,6 @@ def test_learner_random_state_and_legacy_calls():
 
 
 # --------------------------------------------------------------------------- the Korean edition
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def korean():
-    checks.set_language("ko")
-    try:
-        yield
-    finally:
-        checks.set_language("en")
-
-
-def test_every_hint_and_mistake_is_korean(korean):
-    for ex in ch10.CHAPTER.exercises.values():
-        assert ex.hints, ex.name
-        for i in range(1, len(ex.hints) + 1):
-            text = str(ex.hint(i)).split(": ", 1)[1]
-            assert HANGUL.search(text), f"{ex.name} hint {i} has no Korean: {text}"
-        for _, hint in ex.mistakes:
-            assert HANGUL.search(checks._local(hint)), f"{ex.name}: a mistake's hint has no Korean"
 
 
 KOREAN_WRONG = [

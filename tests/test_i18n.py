@@ -215,17 +215,6 @@ def test_links_and_runtime_are_carried_over():
 CHECKERS = sorted(p.stem for p in (ROOT / "common" / "checkers").glob("ch*.py"))
 
 
-@pytest.fixture
-def korean():
-    from common import checks
-
-    checks.set_language("ko")
-    try:
-        yield checks
-    finally:
-        checks.set_language("en")
-
-
 @pytest.mark.parametrize("name", CHECKERS)
 def test_checker_hints_and_verdicts_are_korean(korean, name):
     module = importlib.import_module(f"common.checkers.{name}")
