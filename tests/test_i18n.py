@@ -260,3 +260,19 @@ def test_a_korean_notebook_makes_the_checkers_speak_korean():
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                              env={**env, "JPY_SESSION_NAME": session})
         assert out.stdout.strip() == lang
+
+
+def test_both_readmes_give_the_same_two_set_up_commands_and_the_korean_opener():
+    import re
+
+    blocks = {}
+    for name in ("README.md", "README.ko.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        first = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+        blocks[name] = [line.split()[:2] for line in first.strip().splitlines()]
+        assert "make lab-ko" in text, name
+    assert blocks["README.md"] == blocks["README.ko.md"] == [["make", "lab"], ["make", "test"]]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ("lab-ko:", "progress-ko:", "fresh-ko:", "korean:"):
+        assert f"\n{target}" in makefile, target
+    assert "00_tensors_autograd.ko.ipynb" in makefile.split("\nlab-ko:", 1)[1].split("\n\n", 1)[0]
