@@ -148,11 +148,11 @@ def _compare_images(expected: torch.Tensor, got, rtol: float = 1e-6, atol: float
     n, _, h, w = expected.shape
     if tuple(got.shape) == (n, h, w, 1):
         return tr(f"wrong shape {tuple(got.shape)}: that is channels-last (Keras); PyTorch wants {(n, 1, h, w)}",
-                  f"형태 {tuple(got.shape)}이(가) 틀렸습니다: 그것은 채널 마지막(Keras) 형식입니다. "
+                  f"모양 {tuple(got.shape)}이(가) 틀렸습니다: 그것은 채널 마지막(Keras) 형식입니다. "
                   f"PyTorch는 {(n, 1, h, w)}을(를) 원합니다")
     if tuple(got.shape) != tuple(expected.shape):
         return tr(f"wrong shape: expected (N, 1, H, W) = {tuple(expected.shape)}, got {tuple(got.shape)}",
-                  f"형태가 틀렸습니다: 기대값 (N, 1, H, W) = {tuple(expected.shape)}, 받은 값 {tuple(got.shape)}")
+                  f"모양이 틀렸습니다: 기대값 (N, 1, H, W) = {tuple(expected.shape)}, 받은 값 {tuple(got.shape)}")
     if got.dtype != torch.float32:
         why = tr(" (NumPy's `/ 255` gives float64: use .float() or astype(np.float32))",
                  " (NumPy의 `/ 255`는 float64가 됩니다: .float()나 astype(np.float32)를 쓰세요)")
@@ -202,19 +202,19 @@ predict_broadcast = CHAPTER.predict(
     "predict_broadcast",
     why={"en": "mse_loss only warns, then broadcasts to (100, 100) like the hand-written loss. Make the shapes "
                "equal yourself: y.reshape(-1, 1).",
-         "ko": "mse_loss는 경고만 하고, 직접 작성한 손실과 똑같이 (100, 100)으로 브로드캐스팅합니다. 형태는 직접 "
+         "ko": "mse_loss는 경고만 하고, 직접 작성한 손실과 똑같이 (100, 100)으로 브로드캐스팅합니다. 모양은 직접 "
                "맞추세요: y.reshape(-1, 1)."},
     options={
         "a": {"en": "the mean of the 100 squared errors: the library lines the shapes up for you",
-              "ko": "제곱 오차 100개의 평균: 라이브러리가 형태를 알아서 맞춰 준다"},
-        "b": {"en": "an error, because the two shapes differ", "ko": "두 형태가 다르므로 오류"},
+              "ko": "제곱 오차 100개의 평균: 라이브러리가 모양을 알아서 맞춰 준다"},
+        "b": {"en": "an error, because the two shapes differ", "ko": "두 모양이 다르므로 오류"},
         "c": {"en": "a warning, then the same (100, 100) broadcast as the hand-written loss",
               "ko": "경고를 낸 뒤, 직접 작성한 손실과 같은 (100, 100) 브로드캐스팅"},
     },
     hints=[
         {"en": "A library function cannot know which of your axes are examples: it sees two shapes, (100, 1) and "
                "(100,), and the broadcasting rule of the lesson's section 1 says they are compatible.",
-         "ko": "라이브러리 함수는 어느 축이 예제인지 알 수 없습니다. 함수가 보는 것은 두 형태 (100, 1)과 (100,)뿐이고, "
+         "ko": "라이브러리 함수는 어느 축이 예제인지 알 수 없습니다. 함수가 보는 것은 두 모양 (100, 1)과 (100,)뿐이고, "
                "이 장 1절의 브로드캐스팅 규칙에 따르면 둘은 호환됩니다."},
         {"en": "Refusing would break code that broadcasts on purpose; PyTorch's mse_loss chose a middle way. Answer "
                "'a', 'b' or 'c'; `checks.predict_broadcast.solution()` shows the answer.",
@@ -255,16 +255,16 @@ def _vjp_cases():
         case({"en": "f(x) = S @ x with a square, non-symmetric S", "ko": "f(x) = S @ x, S는 대칭이 아닌 정사각 행렬"},
              square, randn(3), randn(3)),
         case({"en": "f(x) = A @ x with A of shape (2, 3): y has 2 entries, x has 3",
-              "ko": "f(x) = A @ x, A의 형태는 (2, 3): y의 원소는 2개, x의 원소는 3개"}, wide, randn(3), randn(2)),
+              "ko": "f(x) = A @ x, A의 모양은 (2, 3): y의 원소는 2개, x의 원소는 3개"}, wide, randn(3), randn(2)),
         case({"en": "f(x) = outer(x, x): y of shape (3, 3) from x of shape (3,)",
-              "ko": "f(x) = outer(x, x): 형태 (3,)인 x에서 형태 (3, 3)인 y"}, outer, randn(3), randn(3, 3)),
+              "ko": "f(x) = outer(x, x): 모양 (3,)인 x에서 모양 (3, 3)인 y"}, outer, randn(3), randn(3, 3)),
         case({"en": "f(x) = softmax(x): every output depends on every input",
               "ko": "f(x) = softmax(x): 모든 출력이 모든 입력에 의존"}, softmax, randn(4), randn(4)),
         case({"en": "f(x) = sum(x**3), a scalar output: v is a 0-d tensor",
               "ko": "f(x) = sum(x**3), 스칼라 출력: v는 0차원 텐서"}, total, randn(2, 2),
              torch.tensor(2.0, dtype=torch.float64)),
         case({"en": "f(x) = tanh(x @ B), x of shape (2, 3), y of shape (2, 4)",
-              "ko": "f(x) = tanh(x @ B), x의 형태는 (2, 3), y의 형태는 (2, 4)"}, tanh_layer, randn(2, 3),
+              "ko": "f(x) = tanh(x @ B), x의 모양은 (2, 3), y의 모양은 (2, 4)"}, tanh_layer, randn(2, 3),
              randn(2, 4)),
     ]
 

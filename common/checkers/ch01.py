@@ -539,7 +539,7 @@ def _judge_moons_learning_rate(fn) -> str:
                       "지나쳐 버리니, 이 학습률은 너무 큽니다"))
     raise Fail(tr(f"{reached}. The loss fell at every step, but slowly: the net is still on the plateau of a nearly "
                   "straight boundary. Larger steps get it off sooner",
-                  f"{reached}. 손실은 매 스텝 줄었지만 느렸습니다: 신경망이 아직 거의 직선인 경계의 고원에 "
+                  f"{reached}. 손실은 매 스텝 줄었지만 느렸습니다: 신경망이 아직 거의 직선인 경계의 평탄 구간에 "
                   "머물러 있습니다. 보폭을 키우면 더 빨리 벗어납니다"))
 
 
@@ -563,12 +563,13 @@ moons_learning_rate = CHAPTER.exercise(
                "apart (0.3, 1, 3, ...) shows where the loss starts to drop below the plateau and where it breaks "
                "down.",
          "ko": "고르기 전에 측정하세요: 3배씩 차이 나는 학습률(0.3, 1, 3, ...)로 "
-               "`checks.train_moons_mlp(lr)['loss']`를 보면, 손실이 어디서부터 고원 아래로 떨어지기 시작하고 "
+               "`checks.train_moons_mlp(lr)['loss']`를 보면, 손실이 어디서부터 평탄 구간 아래로 떨어지기 시작하고 "
                "어디서 망가지는지 알 수 있습니다."},
         {"en": "Plot `checks.train_moons_mlp(lr)['losses']` for a few of them: too small a rate leaves a flat curve "
                "near the plateau, too large a rate makes it jump up and down. Look between the two, then refine.",
          "ko": "그중 몇 개로 `checks.train_moons_mlp(lr)['losses']`를 그려 보세요: 학습률이 너무 작으면 곡선이 "
-               "고원 근처에서 평평하게 머물고, 너무 크면 위아래로 튑니다. 그 둘 사이를 살펴본 뒤 범위를 좁히세요."},
+               "평탄 구간 근처에서 평평하게 머물고, 너무 크면 위아래로 튑니다. "
+               "그 둘 사이를 살펴본 뒤 범위를 좁히세요."},
         {"en": "The lesson's rate 1.0 is far too small for 500 steps. Scan upwards from it in small factors (1.5x) "
                "and keep a rate whose final loss is below the target, away from both edges of the range that works.",
          "ko": "본문의 학습률 1.0은 500 스텝에는 너무 작습니다. 거기서부터 작은 배율(1.5배)로 올려 가며 훑어보고, "

@@ -78,12 +78,12 @@ silu_with_grad = CHAPTER.exercise(
                 np.array([-1000.0, 1000.0])),
     ],
     cases=[
-        case({"en": "x of shape (7,) in [-6, 6]", "ko": "[-6, 6] 범위에서 형태가 (7,)인 x"},
+        case({"en": "x of shape (7,) in [-6, 6]", "ko": "[-6, 6] 범위에서 모양이 (7,)인 x"},
              np.linspace(-6.0, 6.0, 7)),
-        case({"en": "x of shape (3, 4), random", "ko": "형태가 (3, 4)인 무작위 x"},
+        case({"en": "x of shape (3, 4), random", "ko": "모양이 (3, 4)인 무작위 x"},
              _rng(1).standard_normal((3, 4)) * 3),
         case({"en": "a batch of 1: x of shape (1, 5), negative values",
-              "ko": "배치 크기 1: 형태가 (1, 5)인 x, 음수 값"},
+              "ko": "배치 크기 1: 모양이 (1, 5)인 x, 음수 값"},
              -np.abs(_rng(2).standard_normal((1, 5))) - 0.5),
         case({"en": "saturated inputs x = [-800, -40, 40, 800]", "ko": "포화된 입력 x = [-800, -40, 40, 800]"},
              np.array([-800.0, -40.0, 40.0, 800.0])),
@@ -356,8 +356,8 @@ activation_layer_backward = CHAPTER.exercise(
                "1 - tanh^2, relu (z > 0)). Then dx = dz @ W.T (shape of x), dW = x.T @ dz (shape of W), db = dz "
                "summed over the batch axis.",
          "ko": "z = x @ W + b를 다시 계산합니다. dz = grad_h * f'(z)이고, f'은 본문의 표에서 가져옵니다 "
-               "(sigmoid s(1 - s), tanh 1 - tanh^2, relu (z > 0)). 그다음 dx = dz @ W.T (x의 형태), "
-               "dW = x.T @ dz (W의 형태), db는 dz를 배치 축으로 더한 것입니다."},
+               "(sigmoid s(1 - s), tanh 1 - tanh^2, relu (z > 0)). 그다음 dx = dz @ W.T (x의 모양), "
+               "dW = x.T @ dz (W의 모양), db는 dz를 배치 축으로 더한 것입니다."},
         {"en": "`z = x @ W + b`; `dz = grad_h * fprime(z)`; `return dz @ W.T, x.T @ dz, dz.sum(axis=0)`, with "
                "`fprime` chosen by the name in `activation`. `checks.activation_layer_backward.solution()`.",
          "ko": "`z = x @ W + b`; `dz = grad_h * fprime(z)`; `return dz @ W.T, x.T @ dz, dz.sum(axis=0)`. 여기서 "

@@ -187,10 +187,10 @@ def _fold_args(rng, d_in, d_out, var_scale=1.0):
 def _fold_cases():
     rng = _rng(41)
     return [
-        case({"en": "W of shape (5, 3)", "ko": "형태가 (5, 3)인 W"}, *_fold_args(rng, 5, 3)),
+        case({"en": "W of shape (5, 3)", "ko": "모양이 (5, 3)인 W"}, *_fold_args(rng, 5, 3)),
         case({"en": "a square W of shape (4, 4) (rows and columns look alike)",
-              "ko": "형태가 (4, 4)인 정사각 W (행과 열이 구별되지 않음)"}, *_fold_args(rng, 4, 4)),
-        case({"en": "one output unit, W of shape (6, 1)", "ko": "출력 유닛 하나, 형태가 (6, 1)인 W"},
+              "ko": "모양이 (4, 4)인 정사각 W (행과 열이 구별되지 않음)"}, *_fold_args(rng, 4, 4)),
+        case({"en": "one output unit, W of shape (6, 1)", "ko": "출력 유닛 하나, 모양이 (6, 1)인 W"},
              *_fold_args(rng, 6, 1)),
         case("eps = 1e-3", *_fold_args(rng, 3, 5), eps=1e-3),
         case({"en": "tiny running variances of about 1e-6 (eps matters)",
@@ -359,13 +359,13 @@ def _ln_cases():
         return rng.standard_normal((n, d)), scale * rng.standard_normal((n, d)) + 1.0, rng.uniform(-1.5, 1.5, d)
 
     return [
-        case({"en": "shapes (4, 6)", "ko": "형태 (4, 6)"}, *args(4, 6)),
+        case({"en": "shapes (4, 6)", "ko": "모양 (4, 6)"}, *args(4, 6)),
         case({"en": "a batch of 1 row, shape (1, 5) (layer norm does not need a batch)",
-              "ko": "행 하나짜리 배치, 형태 (1, 5) (층 정규화에는 배치가 필요 없음)"}, *args(1, 5)),
-        case({"en": "two features, shape (8, 2)", "ko": "특징 두 개, 형태 (8, 2)"}, *args(8, 2)),
+              "ko": "행 하나짜리 배치, 모양 (1, 5) (층 정규화에는 배치가 필요 없음)"}, *args(1, 5)),
+        case({"en": "two features, shape (8, 2)", "ko": "특징 두 개, 모양 (8, 2)"}, *args(8, 2)),
         case({"en": "a square x of shape (5, 5) (rows and columns look alike)",
-              "ko": "형태가 (5, 5)인 정사각 x (행과 열이 구별되지 않음)"}, *args(5, 5)),
-        case({"en": "shape (3, 7) with eps=1e-3", "ko": "형태 (3, 7), eps=1e-3"}, *args(3, 7), eps=1e-3),
+              "ko": "모양이 (5, 5)인 정사각 x (행과 열이 구별되지 않음)"}, *args(5, 5)),
+        case({"en": "shape (3, 7) with eps=1e-3", "ko": "모양 (3, 7), eps=1e-3"}, *args(3, 7), eps=1e-3),
         case({"en": "rows with tiny variance (std 0.003, so eps matters)",
               "ko": "분산이 아주 작은 행 (표준편차 0.003이라 eps가 중요함)"}, *args(6, 4, scale=0.003)),
     ]
@@ -424,7 +424,7 @@ layernorm_backward = CHAPTER.exercise(
         {"en": "With `keepdims=True` the row statistics have shape (N, 1) and broadcast: s = 1 / sqrt(var + eps) and "
                "x_hat from x.mean(axis=1) and x.var(axis=1). dgamma and dbeta sum over axis 0. In dx, every batch "
                "mean of the lesson's formula becomes a mean along axis 1.",
-         "ko": "`keepdims=True`를 쓰면 행 통계의 형태가 (N, 1)이 되어 브로드캐스팅됩니다: s = 1 / sqrt(var + eps)이고 "
+         "ko": "`keepdims=True`를 쓰면 행 통계의 모양이 (N, 1)이 되어 브로드캐스팅됩니다: s = 1 / sqrt(var + eps)이고 "
                "x_hat은 x.mean(axis=1)과 x.var(axis=1)로 구합니다. dgamma와 dbeta는 axis 0으로 더합니다. dx에서는 "
                "본문 식의 배치 평균이 모두 axis 1 방향의 평균이 됩니다."},
         {"en": "`g = dout * gamma` and `dx = s * (g - g.mean(axis=1, keepdims=True) - x_hat * (g * x_hat).mean(axis=1, "

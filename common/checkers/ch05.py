@@ -81,7 +81,7 @@ corr2d = CHAPTER.exercise(
         {"en": "The output has shape (H - KH + 1, W - KW + 1). Either loop over output pixels and sum "
                "`image[i:i + KH, j:j + KW] * kernel`, or loop over the KH x KW kernel offsets and add shifted slices "
                "of the image, each times one weight. Start from a float array of zeros.",
-         "ko": "출력의 형태는 (H - KH + 1, W - KW + 1)입니다. 출력 픽셀을 돌며 `image[i:i + KH, j:j + KW] * kernel`을 "
+         "ko": "출력의 모양은 (H - KH + 1, W - KW + 1)입니다. 출력 픽셀을 돌며 `image[i:i + KH, j:j + KW] * kernel`을 "
                "더하거나, KH x KW개의 커널 오프셋을 돌며 이미지를 밀어 자른 조각에 가중치를 하나씩 곱해 더하세요. "
                "0으로 채운 실수 배열에서 시작하세요."},
         {"en": "`out = np.zeros((oh, ow))`; `for i in range(kh): for j in range(kw): "
@@ -295,7 +295,7 @@ maxpool_backward = CHAPTER.exercise(
         (_maxpool_average, {"en": "that is average pooling's gradient: send all of dout to the maximum only",
                             "ko": "그것은 평균 풀링의 기울기입니다: dout 전부를 최댓값 위치에만 보내세요"}),
         (_maxpool_cropped, {"en": "return dx with the shape of x: rows and columns that fill no window get 0",
-                            "ko": "dx는 x와 같은 형태로 반환하세요: 창을 채우지 못하는 행과 열은 0을 받습니다"}),
+                            "ko": "dx는 x와 같은 모양으로 반환하세요: 창을 채우지 못하는 행과 열은 0을 받습니다"}),
         (lambda x, dout, size: _ref("maxpool_backward")(np.abs(x), dout, size),
          {"en": "the maximum is the largest value, not the largest |value|",
           "ko": "최댓값은 |값|이 가장 큰 것이 아니라 값이 가장 큰 것입니다"}),
@@ -400,7 +400,7 @@ conv2d_backward = CHAPTER.exercise(
           "ko": "db는 필터마다 값이 하나입니다: dout을 배치 축과 두 공간 축 (0, 2, 3)에 대해 더하세요"}),
         (lambda x, W, dout, stride=1, pad=0: _conv_bwd(x, W, dout, stride, pad, crop=False),
          {"en": "dx must have the shape of x: cut the padding off, dx_padded[:, :, pad:pad + H, pad:pad + W]",
-          "ko": "dx는 x와 형태가 같아야 합니다: 패딩을 잘라 내세요, dx_padded[:, :, pad:pad + H, pad:pad + W]"}),
+          "ko": "dx는 x와 모양이 같아야 합니다: 패딩을 잘라 내세요, dx_padded[:, :, pad:pad + H, pad:pad + W]"}),
         (lambda x, W, dout, stride=1, pad=0: _conv_bwd(x, W, dout, stride, pad, step=1),
          {"en": "the windows move `stride` pixels at a time: output pixel p reads rows stride*p + i",
           "ko": "창은 한 번에 `stride` 픽셀씩 움직입니다: 출력 픽셀 p는 행 stride*p + i를 읽습니다"}),
@@ -462,7 +462,7 @@ def _judge_small_cnn(fn) -> str:
                           "매개변수를 가장 많이 씁니다"))
         data = _digits()
         out = call(model, data["X_train"][:2], label=tr("a batch of 2 digits, shape (2, 1, 28, 28)",
-                                                        "숫자 2개짜리 배치, 형태 (2, 1, 28, 28)"))
+                                                        "숫자 2개짜리 배치, 모양 (2, 1, 28, 28)"))
         if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, 10):
             shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise Fail(tr(f"for a batch of 2 digits (2, 1, 28, 28) your model returned {shape}; "

@@ -60,7 +60,7 @@ def _scalar():
 
 _GRAD_CASES = [
     ({"en": "loss_a = sum(w**2), loss_b = sum(w**3), w of shape (3,)",
-      "ko": "loss_a = sum(w**2), loss_b = sum(w**3), w의 형태는 (3,)"}, _quadratic),
+      "ko": "loss_a = sum(w**2), loss_b = sum(w**3), w의 모양은 (3,)"}, _quadratic),
     ({"en": "a shared layer and two heads: each loss ignores the other head's weights",
       "ko": "공유 층 하나와 헤드 두 개: 각 손실은 다른 헤드의 가중치를 쓰지 않음"}, _shared_trunk),
     ({"en": "two 0-d parameters a and b: loss_a = exp(a b), loss_b = a * a (b unused)",
@@ -129,7 +129,7 @@ def _judge_two_gradients(fn) -> str:
                     shape = tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__
                     raise Fail(tr(f"the gradient of loss_{name} for params[{i}] should be a tensor of shape "
                                   f"{tuple(p.shape)}, got {shape}",
-                                  f"params[{i}]에 대한 loss_{name}의 기울기는 형태가 {tuple(p.shape)}인 텐서여야 "
+                                  f"params[{i}]에 대한 loss_{name}의 기울기는 모양이 {tuple(p.shape)}인 텐서여야 "
                                   f"하는데 {shape}입니다") + where)
         if any(p.grad is not None for p in params):
             raise Fail(tr("your function left gradients in params' .grad: leave it as you found it (None); "
@@ -251,7 +251,7 @@ def _judge_sequential_lstm(fn) -> str:
                 why = ""
             raise Fail(tr(f"the model's output has shape {tuple(out.shape)}, expected (N, n_classes) = "
                           f"{(n, n_classes)}{why}",
-                          f"모델 출력의 형태가 {tuple(out.shape)}입니다. 기대값은 (N, n_classes) = "
+                          f"모델 출력의 모양이 {tuple(out.shape)}입니다. 기대값은 (N, n_classes) = "
                           f"{(n, n_classes)}입니다{why}") + where)
         if not torch.allclose(out, expected, rtol=1e-5, atol=1e-6):
             if t > 1 and torch.allclose(out, first, rtol=1e-5, atol=1e-6):
@@ -279,7 +279,7 @@ sequential_lstm_classifier = CHAPTER.exercise(
                "and returns outputs[:, -1], shape (N, hidden); then nn.Sequential(nn.LSTM(n_features, hidden, "
                "batch_first=True), YourModule(), nn.Linear(hidden, n_classes)).",
          "ko": "작은 nn.Module 서브클래스를 작성하세요. 그 forward(self, lstm_result)는 `outputs, _ = lstm_result`로 "
-               "풀고 형태가 (N, hidden)인 outputs[:, -1]을 반환합니다. 그다음 nn.Sequential(nn.LSTM(n_features, "
+               "풀고 모양이 (N, hidden)인 outputs[:, -1]을 반환합니다. 그다음 nn.Sequential(nn.LSTM(n_features, "
                "hidden, batch_first=True), YourModule(), nn.Linear(hidden, n_classes))입니다."},
         {"en": "A class defined inside the function works as well as one defined outside. "
                "`checks.sequential_lstm_classifier.solution()` shows the reference.",
@@ -579,7 +579,7 @@ def _compare_flatten(expected: torch.Tensor, got, rtol: float = 1e-6, atol: floa
                  ": 그것은 Keras의 배치 형식 (inputs, units)입니다. nn.Linear의 가중치는 (units, inputs)입니다"
                  ) if keras_layout else ""
         return tr(f"wrong shape: expected (units, C*H*W) = {tuple(expected.shape)}, got {tuple(got.shape)}{why}",
-                  f"형태가 틀렸습니다: 기대값 (units, C*H*W) = {tuple(expected.shape)}, "
+                  f"모양이 틀렸습니다: 기대값 (units, C*H*W) = {tuple(expected.shape)}, "
                   f"받은 값 {tuple(got.shape)}{why}")
     if got.dtype != torch.float32:
         return tr(f"wrong dtype: expected torch.float32, got {got.dtype}",
