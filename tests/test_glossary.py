@@ -1,9 +1,5 @@
 """GLOSSARY.md maps every term both ways: its two tables hold exactly the same pairs."""
-import re
-
-from conftest import ROOT
-
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
+from conftest import HANGUL, ROOT
 
 
 def _table(text, heading):

@@ -394,6 +394,7 @@ def _runtime_ko(match: re.Match) -> str:
 def link_targets(text: str, english: Path) -> str:
     """Links to English notebooks and documents point at their Korean editions."""
     here = (ROOT / english).parent
+    sources = set(english_sources())
 
     def repl(m: re.Match) -> str:
         target, anchor = m.group(1), m.group(2) or ""
@@ -404,7 +405,7 @@ def link_targets(text: str, english: Path) -> str:
             rel = dest.relative_to(ROOT)
         except ValueError:
             return m.group(0)
-        if rel in set(english_sources()):
+        if rel in sources:
             return f"]({Path(target).with_name(korean_path(Path(target)).name).as_posix()}{anchor})"
         return m.group(0)
 
@@ -414,7 +415,9 @@ def link_targets(text: str, english: Path) -> str:
 def korean_text(english: Path, en_text: str, block: Block) -> str:
     """A block's Korean as the edition shows it: runtime filled in, links to the Korean editions."""
     text = en_text if block.same else block.text
-    text = RUNTIME.sub(lambda m: _runtime_ko(RUNTIME.search(en_text)), text) if RUNTIME.search(en_text) else text
+    runtime = RUNTIME.search(en_text)
+    if runtime:
+        text = RUNTIME.sub(lambda _: _runtime_ko(runtime), text)
     return link_targets(text, english)
 
 
@@ -490,7 +493,8 @@ def build_one(english: Path, draft: bool = False) -> str:
 
 def _verdict_lines():
     """A "not implemented yet" verdict as the engine prints it, and the same verdict in Korean."""
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from common.checks import TEXT
 
     en = re.compile(rf"^{re.escape(TEXT['todo']['en'])} (\w+): {re.escape(TEXT['not_implemented']['en'])}$", re.M)
