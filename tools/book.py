@@ -285,14 +285,6 @@ def finish_pages(site: Path = SITE, zip_bytes: int = 0, lang: str = "en") -> Non
 
 # --- fonts ------------------------------------------------------------------------------------
 
-def site_characters(site: Path = SITE) -> set[str]:
-    """Every character in the site's pages (text, TeX sources, attributes: a superset of what shows)."""
-    chars = set()
-    for path in pages(site):
-        chars |= set(html.unescape(path.read_text(encoding="utf-8")))
-    return {c for c in chars if ord(c) >= 0x20}
-
-
 def _ranges(codepoints: list[int]) -> str:
     spans, start = [], None
     for i, cp in enumerate(codepoints):
@@ -308,7 +300,8 @@ HANGUL_CHUNK = 600  # syllables per Hangul font file, most frequent first: a pag
 
 
 def site_character_counts(site: Path = SITE) -> dict[str, int]:
-    """How often each character occurs in the site's pages (ranks the Hangul syllables for cutting)."""
+    """How often each character occurs in the site's pages (text, TeX sources, attributes: a superset of what
+    shows); its keys are the characters the fonts are cut to, its counts rank the Hangul syllables."""
     from collections import Counter
 
     counts: Counter = Counter()
@@ -480,7 +473,9 @@ def copy_assets(site: Path = SITE) -> dict:
         if not src.is_dir():
             raise BookError(f"{src.relative_to(ROOT)} is missing: run `npm ci` in book/ (`make book` does)")
         _copy_listed(src, site / dest, shipped)
-    font_css, sizes = subset_fonts(site_characters(site), site, site_character_counts(site), site_bold_characters(site))
+    counts = site_character_counts(site)  # one read of the pages for both the characters and their ranks
+    chars = {c for c in counts if ord(c) >= 0x20}
+    font_css, sizes = subset_fonts(chars, site, counts, site_bold_characters(site))
     sizes.update(icon_font(site))
     course_css = site / "_static" / "course.css"
     course_css.write_text(course_css.read_text(encoding="utf-8") + "\n/* Added by tools/book.py */\n"
